@@ -1,0 +1,201 @@
+//! The `nubesc` command line: argument parsing, running the front end, printing
+//! diagnostics and the IR, exit codes. `main` only forwards to [`run`].
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::load::FsReader;
+use crate::render::{self, Colors};
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the input has errors (or warnings, with `--deny-warnings`).
+pub const EXIT_DIAGNOSTICS: i32 = 1;
+/// Exit code: bad usage, or an input that could not be read.
+pub const EXIT_USAGE: i32 = 2;
+
+/// The nubes compiler: turns a `.nubes` schema of stateful objects into Lambda handlers
+/// and typed clients with exactly-once method execution.
+#[derive(Debug, Parser)]
+#[command(name = "nubesc", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check schemas and report every error and warning.
+    ///
+    /// Exit status: 0 when there is no error, 1 when there are errors,
+    /// 2 for bad usage or a file that cannot be read.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The `.nubes` files to check; imports are followed from each.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Print the checked schema (the IR) as JSON on standard output.
+    #[arg(long)]
+    emit_ir: bool,
+
+    /// Treat warnings as errors.
+    #[arg(long, short = 'D')]
+    deny_warnings: bool,
+
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// Colour when standard error is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Where the command reads and writes: the real process, or buffers in tests.
+pub struct Io<'a> {
+    /// Relative paths on the command line are taken from here.
+    pub base: &'a Path,
+    /// Standard output (the IR).
+    pub stdout: &'a mut dyn Write,
+    /// Standard error (diagnostics).
+    pub stderr: &'a mut dyn Write,
+    /// Whether standard error is a terminal that can show colours.
+    pub stderr_is_terminal: bool,
+}
+
+/// Runs `nubesc` on the process's arguments and streams; returns the exit code.
+pub fn main() -> i32 {
+    let stderr = std::io::stderr();
+    let stderr_is_terminal = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut io = Io {
+        base: Path::new(""),
+        stdout: &mut std::io::stdout().lock(),
+        stderr: &mut stderr.lock(),
+        stderr_is_terminal,
+    };
+    run(std::env::args_os(), &mut io)
+}
+
+/// Runs `nubesc` with `args` (the first is the program name); returns the exit code.
+pub fn run<I, T>(args: I, io: &mut Io<'_>) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = if io.stderr_is_terminal {
+                error.render().ansi().to_string()
+            } else {
+                error.render().to_string()
+            };
+            let code = error.exit_code();
+            let stream = if code == 0 {
+                &mut *io.stdout
+            } else {
+                &mut *io.stderr
+            };
+            return write_or_fail(stream, &text, if code == 0 { EXIT_OK } else { EXIT_USAGE });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(&args, io),
+    }
+}
+
+fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
+    if args.emit_ir && args.files.len() != 1 {
+        let text = "error: `--emit-ir` takes exactly one FILE\n";
+        return write_or_fail(io.stderr, text, EXIT_USAGE);
+    }
+    let colors = match args.color {
+        ColorChoice::Always => Colors::On,
+        ColorChoice::Never => Colors::Off,
+        ColorChoice::Auto if io.stderr_is_terminal => Colors::On,
+        ColorChoice::Auto => Colors::Off,
+    };
+    let mut exit = EXIT_OK;
+    for file in &args.files {
+        let mut reader = FsReader {
+            base: io.base.to_path_buf(),
+        };
+        let compilation = match crate::check_with(file, &mut reader) {
+            Ok(compilation) => compilation,
+            Err(error) => {
+                let text = render::render_message(
+                    error.code().as_str(),
+                    &error.message(),
+                    Some("check the path and that the file is readable"),
+                    colors,
+                );
+                exit = exit.max(write_or_fail(io.stderr, &text, EXIT_USAGE));
+                continue;
+            }
+        };
+        let errors = compilation
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count();
+        let warnings = compilation.diagnostics.len() - errors;
+        let mut text = render::render_all(&compilation.sources, &compilation.diagnostics, colors);
+        if errors > 0 || (args.deny_warnings && warnings > 0) {
+            text.push_str(&format!(
+                "error: `{}` has {}{}\n",
+                file.display(),
+                count(errors, "error"),
+                if warnings > 0 {
+                    format!(" and {}", count(warnings, "warning"))
+                } else {
+                    String::new()
+                }
+            ));
+            exit = exit.max(EXIT_DIAGNOSTICS);
+        } else if warnings > 0 {
+            text.push_str(&format!(
+                "warning: `{}` has {}\n",
+                file.display(),
+                count(warnings, "warning")
+            ));
+        }
+        exit = exit.max(write_or_fail(io.stderr, &text, EXIT_OK));
+        if args.emit_ir && exit == EXIT_OK {
+            if let Some(schema) = &compilation.schema {
+                exit = exit.max(write_or_fail(io.stdout, &schema.to_json(), EXIT_OK));
+            }
+        }
+    }
+    exit
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// Writes `text`; a closed stream (e.g. a pipe to `head`) is a usage-level failure.
+fn write_or_fail(stream: &mut dyn Write, text: &str, code: i32) -> i32 {
+    match stream
+        .write_all(text.as_bytes())
+        .and_then(|()| stream.flush())
+    {
+        Ok(()) => code,
+        Err(_) => EXIT_USAGE,
+    }
+}
