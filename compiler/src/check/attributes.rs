@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::suggest::closest;
-use super::{Checker, FieldAttrs, Navigation, TypeKey};
+use super::{Checker, FieldAttrs, Navigation};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::{Cardinality, Type};
 use crate::syntax::ast::{Attribute, AttributeArg, DeclKind, Field, Literal};
@@ -233,11 +233,10 @@ fn fits(checker: &Checker<'_>, ty: &Type, value: &DefaultValue<'_>) -> Result<()
                 DefaultValue::Literal(_) => "",
             };
             let variants = checker
-                .decls
-                .iter()
-                .find(|info| info.key == Some(TypeKey::Enum(*id)))
-                .map(|info| {
-                    info.decl
+                .enum_decl(*id)
+                .map(|decl| {
+                    checker.decls[decl.0]
+                        .decl
                         .variants
                         .iter()
                         .map(|v| v.name.name.as_str())

@@ -194,6 +194,10 @@ pub(crate) struct Checker<'a> {
     pub decls: Vec<DeclInfo<'a>>,
     /// The first definition of each type name.
     pub by_name: HashMap<&'a str, DeclIdx>,
+    /// The declaration of each object, indexed by [`ir::ObjectId`].
+    pub objects: Vec<DeclIdx>,
+    /// The declaration of each enum, indexed by [`ir::EnumId`].
+    pub enums: Vec<DeclIdx>,
     /// (using file, declaring file) pairs, for unused imports.
     pub uses: HashSet<(FileId, FileId)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -229,6 +233,8 @@ impl<'a> Checker<'a> {
             loaded,
             decls,
             by_name: HashMap::new(),
+            objects: Vec::new(),
+            enums: Vec::new(),
             uses: HashSet::new(),
             diagnostics: Vec::new(),
         }
@@ -243,18 +249,13 @@ impl<'a> Checker<'a> {
         self.by_name.get(name).copied()
     }
 
-    /// Indices of the declarations that were not reported as duplicates.
-    pub fn live_decls(&self) -> impl Iterator<Item = DeclIdx> + '_ {
-        self.decls
-            .iter()
-            .enumerate()
-            .filter(|(_, info)| info.key.is_some())
-            .map(|(index, _)| DeclIdx(index))
-    }
-
     /// The declaration of an object id.
     pub fn object_decl(&self, id: ir::ObjectId) -> Option<DeclIdx> {
-        self.live_decls()
-            .find(|index| self.decls[index.0].key == Some(TypeKey::Object(id)))
+        self.objects.get(id.index()).copied()
+    }
+
+    /// The declaration of an enum id.
+    pub fn enum_decl(&self, id: ir::EnumId) -> Option<DeclIdx> {
+        self.enums.get(id.index()).copied()
     }
 }

@@ -95,6 +95,11 @@ pub(super) fn run(checker: &mut Checker<'_>) {
             (None, DeclKind::Enum) => TypeKey::Enum(ir::EnumId(counts[slot])),
             (None, DeclKind::Error) => TypeKey::Error(ir::ErrorId(counts[slot])),
         };
+        match key {
+            TypeKey::Object(_) => checker.objects.push(DeclIdx(index)),
+            TypeKey::Enum(_) => checker.enums.push(DeclIdx(index)),
+            _ => {}
+        }
         if !matches!(key, TypeKey::Mapped(_)) {
             counts[slot] += 1;
         }

@@ -246,32 +246,33 @@ fn check_has_many(
     let this = checker.decls[decl].fields[field].name();
     let owner = checker.decls[decl].name();
     let is_list_back = inverse_info.ty == Some(Type::List(Box::new(Type::Object(self_id))));
-    let names_back = inverse_info
-        .attrs
-        .navigation
-        .filter(|other| other.cardinality == Cardinality::ManyToMany)
-        .map(|other| other.inverse.name == this);
-    if is_list_back && names_back == Some(true) {
-        return true;
+    let other_navigation = inverse_info.attrs.navigation;
+    if is_list_back {
+        if let Some(other) = other_navigation {
+            if other.cardinality == Cardinality::ManyToMany && other.inverse.name == this {
+                return true;
+            }
+        }
     }
     if inverse_info.ty.is_none() {
         return false; // unknown type, already reported
     }
-    let (label_span, label) = match (is_list_back, names_back) {
-        (true, Some(false)) => {
-            let other = inverse_info
-                .attrs
-                .navigation
-                .map_or(inverse_info.field.span, |n| n.inverse.span);
-            (other, format!("names another field, not `{this}`"))
-        }
-        (true, None) => (
-            inverse_info.field.ty.span(),
-            format!("a plain list, not `@hasMany({this})`"),
-        ),
-        _ => (
+    let (label_span, label) = match other_navigation {
+        _ if !is_list_back => (
             inverse_info.field.ty.span(),
             format!("not a list of `{owner}`"),
+        ),
+        Some(other) if other.cardinality == Cardinality::OneToMany => (
+            other.attribute.span,
+            format!("one-to-many, not `@hasMany({this})`"),
+        ),
+        Some(other) => (
+            other.inverse.span,
+            format!("names `{}`, not `{this}`", other.inverse.name),
+        ),
+        None => (
+            inverse_info.field.ty.span(),
+            format!("a plain list, not `@hasMany({this})`"),
         ),
     };
     let diagnostic = Diagnostic::new(

@@ -129,7 +129,9 @@ fn unknown(checker: &mut Checker<'_>, name: &Ident) {
         .collect();
     let mut sorted = candidates;
     sorted.sort_unstable();
-    if let Some(path) = stdlib_home(&name.name) {
+    if let Some(help) = spelled_elsewhere(&name.name) {
+        diagnostic = diagnostic.with_help(help);
+    } else if let Some(path) = stdlib_home(&name.name) {
         diagnostic = diagnostic.with_help(format!(
             "`{}` is in the stdlib: add `import \"{path}\"`",
             name.name
@@ -142,6 +144,29 @@ fn unknown(checker: &mut Checker<'_>, name: &Ident) {
         );
     }
     checker.report(diagnostic);
+}
+
+/// Help for type names that other languages use for a nubes type.
+fn spelled_elsewhere(name: &str) -> Option<String> {
+    let nubes = match name {
+        "Boolean" | "bool" | "boolean" => "Bool",
+        "Integer" | "int" | "integer" | "Long" | "long" | "i32" | "i64" | "u32" | "u64"
+        | "usize" => "Int",
+        "Double" | "double" | "float" | "f32" | "f64" | "Number" | "number" | "Decimal" => "Float",
+        "str" | "string" | "Str" | "Text" | "text" => "String",
+        "bytes" | "Blob" | "ByteArray" => "Bytes",
+        "List" | "Vec" | "Array" | "Set" => {
+            return Some("a list is written `[T]`, e.g. `[String]`".to_string())
+        }
+        "Option" | "Optional" | "Maybe" => {
+            return Some("an optional value is written `T?`, e.g. `String?`".to_string())
+        }
+        "HashMap" | "Dict" | "Dictionary" | "Record" | "Object" => {
+            return Some("a map is written `Map<String, T>`".to_string())
+        }
+        _ => return None,
+    };
+    Some(format!("the nubes type is `{nubes}`"))
 }
 
 /// The stdlib file that declares a type name, if one does.

@@ -145,11 +145,11 @@ impl<'a> Builder<'a> {
                             Rule::doc_comment => docs.push(doc_line(part)),
                             Rule::attribute => attributes.push(self.attribute(part)),
                             Rule::ident => name = Some(self.ident(part)),
-                            Rule::type_expr => ty = Some(self.type_expr(part)),
                             _ => {}
                         }
                     }
                 }
+                Rule::type_expr => ty = Some(self.type_expr(inner)),
                 Rule::attribute => attributes.push(self.attribute(inner)),
                 _ => {}
             }

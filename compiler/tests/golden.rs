@@ -1,0 +1,304 @@
+//! The golden suite: every `.nubes` file directly in `tests/golden/fail` and
+//! `tests/golden/pass` is a case, checked through the real command line.
+//!
+//! - `fail/<case>.nubes` must exit 1; its diagnostics are compared with `<case>.stderr`.
+//! - `pass/<case>.nubes` must exit 0; `--emit-ir` is compared with `<case>.ir.json` and any
+//!   warnings with `<case>.stderr` (which must not exist when there are none).
+//! - `examples/<name>.nubes` of the repository are passing cases too, with their expected
+//!   files in `tests/golden/examples/`.
+//! - The codes named in a case's leading `//` comment (`E014`, `W003` …) must all be
+//!   reported, and no error code that it does not name may be.
+//!
+//! `NUBES_BLESS=1 cargo test -p nubesc --test golden` rewrites the expected files.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn blessing() -> bool {
+    std::env::var_os("NUBES_BLESS").is_some_and(|value| value != "0")
+}
+
+struct Outcome {
+    exit: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn nubesc(args: &[&str]) -> Outcome {
+    let root = workspace_root();
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut io = nubesc::cli::Io {
+        base: &root,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        stderr_is_terminal: false,
+    };
+    let exit = nubesc::cli::run(
+        std::iter::once("nubesc").chain(args.iter().copied()),
+        &mut io,
+    );
+    Outcome {
+        exit,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The cases of one folder of the golden suite: `(relative path, expected-file stem)`.
+fn cases(folder: &str) -> Vec<(String, PathBuf)> {
+    let dir = workspace_root().join("tests/golden").join(folder);
+    cases_in(&dir, &format!("tests/golden/{folder}"), &dir)
+}
+
+/// The `.nubes` files directly in `dir` (shown as `shown/<name>`), each with its expected
+/// files in `expected_dir`, sorted.
+fn cases_in(dir: &Path, shown: &str, expected_dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut found: Vec<(String, PathBuf)> = fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "nubes"))
+        .map(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = name.trim_end_matches(".nubes");
+            (format!("{shown}/{name}"), expected_dir.join(stem))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Codes such as `E014` named in the leading comment lines of a case.
+fn declared_codes(path: &Path) -> BTreeSet<String> {
+    let bytes = fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let mut codes = BTreeSet::new();
+    for line in text
+        .lines()
+        .take_while(|line| line.trim_start().starts_with("//"))
+    {
+        for word in line.split(|c: char| !c.is_ascii_alphanumeric()) {
+            let bytes = word.as_bytes();
+            if bytes.len() == 4
+                && (bytes[0] == b'E' || bytes[0] == b'W')
+                && bytes[1..].iter().all(u8::is_ascii_digit)
+            {
+                codes.insert(word.to_string());
+            }
+        }
+    }
+    codes
+}
+
+/// Codes reported in rendered diagnostics.
+fn reported_codes(stderr: &str) -> BTreeSet<String> {
+    stderr
+        .match_indices("nubes::")
+        .filter_map(|(at, _)| stderr.get(at + 7..at + 11))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Compares `actual` with the file at `path` (or writes it when blessing); returns a
+/// problem description on mismatch.
+fn compare(path: &Path, actual: Option<&str>) -> Option<String> {
+    let expected = fs::read_to_string(path).ok();
+    if blessing() {
+        match actual {
+            Some(text) => fs::write(path, text)
+                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display())),
+            None if expected.is_some() => fs::remove_file(path)
+                .unwrap_or_else(|e| panic!("cannot remove {}: {e}", path.display())),
+            None => {}
+        }
+        return None;
+    }
+    match (expected.as_deref(), actual) {
+        (Some(expected), Some(actual)) if expected == actual => None,
+        (None, None) => None,
+        (None, Some(actual)) => Some(format!(
+            "{} is missing; the output is:\n{actual}",
+            path.display()
+        )),
+        (Some(_), None) => Some(format!(
+            "{} exists but there is no such output",
+            path.display()
+        )),
+        (Some(expected), Some(actual)) => Some(format!(
+            "{} differs:\n{}",
+            path.display(),
+            diff(expected, actual)
+        )),
+    }
+}
+
+/// The first differing lines, with line numbers.
+fn diff(expected: &str, actual: &str) -> String {
+    let expected: Vec<&str> = expected.lines().collect();
+    let actual: Vec<&str> = actual.lines().collect();
+    let first = (0..expected.len().max(actual.len()))
+        .find(|&i| expected.get(i) != actual.get(i))
+        .unwrap_or(0);
+    let mut out = String::new();
+    for i in first..(first + 8).min(expected.len().max(actual.len())) {
+        if let Some(line) = expected.get(i) {
+            out.push_str(&format!("  -{:>4} | {line}\n", i + 1));
+        }
+        if let Some(line) = actual.get(i) {
+            out.push_str(&format!("  +{:>4} | {line}\n", i + 1));
+        }
+    }
+    out
+}
+
+fn check_codes(case: &str, path: &Path, stderr: &str, problems: &mut Vec<String>) {
+    let declared = declared_codes(path);
+    let reported = reported_codes(stderr);
+    for code in declared.difference(&reported) {
+        problems.push(format!(
+            "{case}: its comment names {code}, which was not reported"
+        ));
+    }
+    for code in reported.difference(&declared) {
+        if code.starts_with('E') {
+            problems.push(format!(
+                "{case}: reported {code}, which its comment does not name"
+            ));
+        }
+    }
+}
+
+#[test]
+fn failing_cases() {
+    let cases = cases("fail");
+    assert!(
+        cases.len() >= 40,
+        "expected at least 40 failing cases, found {}",
+        cases.len()
+    );
+    let mut problems = Vec::new();
+    for (case, stem) in &cases {
+        let outcome = nubesc(&["check", "--color", "never", case]);
+        if outcome.exit != 1 {
+            problems.push(format!(
+                "{case}: exit {} instead of 1\n{}",
+                outcome.exit, outcome.stderr
+            ));
+            continue;
+        }
+        if !outcome.stdout.is_empty() {
+            problems.push(format!("{case}: printed on stdout: {}", outcome.stdout));
+        }
+        if declared_codes(&workspace_root().join(case)).is_empty() {
+            problems.push(format!("{case}: its leading comment names no code"));
+        }
+        check_codes(
+            case,
+            &workspace_root().join(case),
+            &outcome.stderr,
+            &mut problems,
+        );
+        problems.extend(compare(
+            &stem.with_extension("stderr"),
+            Some(&outcome.stderr),
+        ));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+#[test]
+fn passing_cases() {
+    let root = workspace_root();
+    let mut cases = cases("pass");
+    cases.extend(cases_in(
+        &root.join("examples"),
+        "examples",
+        &root.join("tests/golden/examples"),
+    ));
+    assert!(
+        cases.len() >= 8,
+        "expected at least 8 passing cases, found {}",
+        cases.len()
+    );
+    let mut problems = Vec::new();
+    for (case, stem) in &cases {
+        let outcome = nubesc(&["check", "--color", "never", "--emit-ir", case]);
+        if outcome.exit != 0 {
+            problems.push(format!(
+                "{case}: exit {} instead of 0\n{}",
+                outcome.exit, outcome.stderr
+            ));
+            continue;
+        }
+        check_codes(
+            case,
+            &workspace_root().join(case),
+            &outcome.stderr,
+            &mut problems,
+        );
+        let warnings = (!outcome.stderr.is_empty()).then_some(outcome.stderr.as_str());
+        problems.extend(compare(&stem.with_extension("stderr"), warnings));
+        problems.extend(compare(
+            &stem.with_extension("ir.json"),
+            Some(&outcome.stdout),
+        ));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+/// Every expected file belongs to a case, so a renamed case leaves nothing stale behind.
+#[test]
+fn no_orphaned_expectations() {
+    let mut orphans = Vec::new();
+    for folder in ["fail", "pass", "examples"] {
+        let dir = workspace_root().join("tests/golden").join(folder);
+        for entry in fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some(stem) = name
+                .strip_suffix(".stderr")
+                .or_else(|| name.strip_suffix(".ir.json"))
+            else {
+                continue;
+            };
+            let case_dir = if folder == "examples" {
+                workspace_root().join("examples")
+            } else {
+                dir.clone()
+            };
+            if !case_dir.join(format!("{stem}.nubes")).is_file() {
+                orphans.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        orphans.is_empty(),
+        "expected files without a case: {orphans:?}"
+    );
+}
