@@ -59,7 +59,7 @@ fn cases(folder: &str) -> Vec<(String, PathBuf)> {
 /// The `.nubes` files directly in `dir` (shown as `shown/<name>`), each with its expected
 /// files in `expected_dir`, sorted.
 fn cases_in(dir: &Path, shown: &str, expected_dir: &Path) -> Vec<(String, PathBuf)> {
-    let mut found: Vec<(String, PathBuf)> = fs::read_dir(&dir)
+    let mut found: Vec<(String, PathBuf)> = fs::read_dir(dir)
         .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
         .filter_map(Result::ok)
         .map(|entry| entry.path())
