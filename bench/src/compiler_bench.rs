@@ -35,7 +35,11 @@ fn generate(objects: usize) -> String {
         }
         let _ = writeln!(out, "    links: [Obj{next}] @hasMany(backlinks)");
         let _ = writeln!(out, "    backlinks: [Obj{prev}] @hasMany(links)");
-        let _ = writeln!(out, "    fn rename(name: String, force: Bool) -> Bool raises Invalid{}", i % 10);
+        let _ = writeln!(
+            out,
+            "    fn rename(name: String, force: Bool) -> Bool raises Invalid{}",
+            i % 10
+        );
         out.push_str("    readonly fn score(weight: Float, tags: [String]) -> Int\n}\n\n");
     }
     out
@@ -47,7 +51,9 @@ fn median(mut work: impl FnMut()) -> Duration {
     work(); // warm-up
     let mut samples = Vec::new();
     let started = Instant::now();
-    while samples.len() < 3 || (started.elapsed() < Duration::from_millis(300) && samples.len() < 50) {
+    while samples.len() < 3
+        || (started.elapsed() < Duration::from_millis(300) && samples.len() < 50)
+    {
         let start = Instant::now();
         work();
         samples.push(start.elapsed());
@@ -61,8 +67,15 @@ fn ms(duration: Duration) -> String {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|arg| arg.parse().ok()).collect();
-    let sizes = if sizes.is_empty() { vec![10, 100, 1_000, 10_000] } else { sizes };
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|arg| arg.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10, 100, 1_000, 10_000]
+    } else {
+        sizes
+    };
 
     println!("## nubesc check: time by schema size (median, release build)\n");
     println!("| objects | lines | KiB | parse only (baseline), ms | full check, ms | check / parse | µs per object | growth vs previous size |");
@@ -71,7 +84,11 @@ fn main() {
     for &size in &sizes {
         let text = generate(size);
         let check = nubesc::check_text("bench.nubes", &text);
-        assert!(!check.has_errors(), "the generated schema of {size} objects has errors: {:?}", check.diagnostics.first());
+        assert!(
+            !check.has_errors(),
+            "the generated schema of {size} objects has errors: {:?}",
+            check.diagnostics.first()
+        );
         let parse_time = median(|| {
             std::hint::black_box(nubesc::syntax::parse(FileId(0), &text));
         });
@@ -100,5 +117,8 @@ fn main() {
         let compilation = nubesc::check_path(&hotel).expect("examples/hotel.nubes is readable");
         std::hint::black_box(compilation);
     });
-    println!("\nexamples/hotel.nubes (read, parse, check, lower): {} ms", ms(hotel_time));
+    println!(
+        "\nexamples/hotel.nubes (read, parse, check, lower): {} ms",
+        ms(hotel_time)
+    );
 }

@@ -82,6 +82,45 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in code order.
+    pub const ALL: [Code; 35] = [
+        Code::Syntax,
+        Code::InvalidUtf8,
+        Code::UnreadableFile,
+        Code::ReservedWord,
+        Code::DuplicateType,
+        Code::DuplicateMember,
+        Code::CaseCollision,
+        Code::GeneratedCollision,
+        Code::UnknownType,
+        Code::MapKeyNotString,
+        Code::MultipleIds,
+        Code::IdType,
+        Code::IdOutsideObject,
+        Code::IdOnNavigation,
+        Code::OptionalId,
+        Code::NavigationNotObjectList,
+        Code::MissingInverse,
+        Code::BadHasOneInverse,
+        Code::BadHasManyInverse,
+        Code::ReadonlyNavigation,
+        Code::SharedInverse,
+        Code::RecursiveStruct,
+        Code::NavigationOutsideObject,
+        Code::DuplicateParam,
+        Code::RaisesNonError,
+        Code::MethodOutsideObject,
+        Code::MissingImport,
+        Code::ImportCycle,
+        Code::UnknownAttribute,
+        Code::DuplicateAttribute,
+        Code::AttributeArguments,
+        Code::BadDefault,
+        Code::Casing,
+        Code::EmptyObject,
+        Code::UnusedImport,
+    ];
+
     /// The stable code shown to users, e.g. `nubes::E014`.
     pub fn as_str(self) -> &'static str {
         use Code::*;

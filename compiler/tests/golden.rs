@@ -302,3 +302,41 @@ fn no_orphaned_expectations() {
         "expected files without a case: {orphans:?}"
     );
 }
+
+/// Every diagnostic code is shown by at least one golden case and listed in the suite's
+/// README and in `docs/diagnostics.md`. An unreadable file (E003) cannot be checked into git; `tests/cli.rs` covers it.
+#[test]
+fn every_code_has_a_case_and_a_readme_row() {
+    let golden = workspace_root().join("tests/golden");
+    let readme =
+        fs::read_to_string(golden.join("README.md")).expect("tests/golden/README.md exists");
+    let docs = fs::read_to_string(workspace_root().join("docs/diagnostics.md"))
+        .expect("docs/diagnostics.md exists");
+    let mut blessed = String::new();
+    for folder in ["fail", "pass"] {
+        for entry in fs::read_dir(golden.join(folder))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            if entry.path().extension().is_some_and(|ext| ext == "stderr") {
+                blessed.push_str(&fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for code in nubesc::diag::Code::ALL {
+        let full = code.as_str();
+        let short = full.trim_start_matches("nubes::");
+        if !readme.contains(&format!("| {short} |")) {
+            missing.push(format!("{short} has no row in tests/golden/README.md"));
+        }
+        if !docs.contains(&format!("| {short} |")) {
+            missing.push(format!("{short} has no row in docs/diagnostics.md"));
+        }
+        if code != nubesc::diag::Code::UnreadableFile && !blessed.contains(full) {
+            missing.push(format!("{short} is shown by no golden case"));
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}

@@ -3,15 +3,15 @@
 //!
 //! The passes run in this order, each adding diagnostics and filling in side tables the
 //! later ones read:
-//! 1. [`names`] — declares every type; duplicate and colliding type names.
-//! 2. [`types`] — resolves every written type (fields, parameters, returns).
-//! 3. [`attributes`] — reads `@id`, `@readonly`, `@hasOne`, `@hasMany`, `@default`.
-//! 4. [`ids`] — the id field of each object.
-//! 5. [`relations`] — both sides of every navigation list.
-//! 6. [`structs`] — structs that contain themselves by value.
-//! 7. [`members`] — member names, generated members, methods and their errors.
-//! 8. [`imports`] — imports nothing is used from.
-//! 9. [`lower`] — builds the IR (only when no pass found an error).
+//! 1. `names` — declares every type; duplicate and colliding type names.
+//! 2. `types` — resolves every written type (fields, parameters, returns).
+//! 3. `attributes` — reads `@id`, `@readonly`, `@hasOne`, `@hasMany`, `@default`.
+//! 4. `ids` — the id field of each object.
+//! 5. `relations` — both sides of every navigation list.
+//! 6. `structs` — structs that contain themselves by value.
+//! 7. `members` — member names, generated members, methods and their errors.
+//! 8. `imports` — imports nothing is used from.
+//! 9. `lower` — builds the IR (only when no pass found an error).
 
 mod attributes;
 mod ids;
