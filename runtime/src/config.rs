@@ -1,0 +1,99 @@
+//! Runtime settings and the clock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where the runtime gets the time from.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as u64)
+    }
+}
+
+/// A clock that moves only when told to, for tests of the dedup window.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    /// A clock showing `now_ms`.
+    pub fn new(now_ms: u64) -> Self {
+        ManualClock(AtomicU64::new(now_ms))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.0.fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// How the runtime behaves.
+#[derive(Clone)]
+pub struct Config {
+    /// How long an outcome is kept for retries to find. Default 15 minutes: past the
+    /// longest Lambda run plus its retries.
+    pub dedup_window: Duration,
+    /// The most outcomes one object keeps; the oldest go first past this. Default 200.
+    pub max_records: usize,
+    /// How often a method is re-run after losing a race before `Conflict`. Default 12.
+    pub max_attempts: u32,
+    /// The first back-off between attempts; it doubles, with jitter. Default 2 ms.
+    pub backoff: Duration,
+    /// How many relationship edges one query page returns. Default 1000.
+    pub page_size: usize,
+    /// How long a deleted object's tombstone is kept. Default: twice the dedup window.
+    pub tombstone_ttl: Duration,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dedup_window: Duration::from_secs(15 * 60),
+            max_records: 200,
+            max_attempts: 12,
+            backoff: Duration::from_millis(2),
+            page_size: 1000,
+            tombstone_ttl: Duration::from_secs(30 * 60),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("dedup_window", &self.dedup_window)
+            .field("max_records", &self.max_records)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff", &self.backoff)
+            .field("page_size", &self.page_size)
+            .field("tombstone_ttl", &self.tombstone_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// The dedup window in milliseconds.
+    pub fn window_ms(&self) -> u64 {
+        self.dedup_window.as_millis() as u64
+    }
+}

@@ -1,0 +1,304 @@
+//! The embedded store: one SQLite database (a file in WAL mode, or in memory). Items are
+//! rows of one SQL table keyed by (table, pk, sk) holding the attributes as JSON; the
+//! tables created by `ensure_tables` are recorded so a missing table is an error, as it
+//! is on DynamoDB. Every write runs in one SQLite transaction, so conditions and writes
+//! are atomic.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::{
+    apply_update, condition_holds, validate_write, Condition, Item, Key, Page, Stats, Store,
+    StoreError, TableSpec, Update, WriteOp, MAX_BATCH_GET,
+};
+
+/// A [`Store`] on SQLite.
+pub struct SqliteStore {
+    inner: Mutex<Inner>,
+    stats: Stats,
+}
+
+struct Inner {
+    connection: Connection,
+    tables: HashSet<String>,
+}
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS nubes_tables (name TEXT PRIMARY KEY NOT NULL);
+    CREATE TABLE IF NOT EXISTS nubes_items (
+        tbl  TEXT NOT NULL,
+        pk   TEXT NOT NULL,
+        sk   TEXT NOT NULL,
+        item TEXT NOT NULL,
+        PRIMARY KEY (tbl, pk, sk)
+    ) WITHOUT ROWID;
+";
+
+fn sql_error(error: rusqlite::Error) -> StoreError {
+    match error {
+        rusqlite::Error::SqliteFailure(code, _)
+            if code.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            StoreError::Unavailable(format!("SQLite is busy: {error}"))
+        }
+        other => StoreError::Invalid(format!("SQLite: {other}")),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file at `path`, in WAL mode.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let connection = Connection::open(path).map_err(sql_error)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql_error)?;
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql_error)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql_error)?;
+        Self::from_connection(connection)
+    }
+
+    /// A fresh database in memory, gone when the store is dropped.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::from_connection(Connection::open_in_memory().map_err(sql_error)?)
+    }
+
+    fn from_connection(connection: Connection) -> Result<Self, StoreError> {
+        connection.execute_batch(SCHEMA).map_err(sql_error)?;
+        let tables = {
+            let mut statement = connection
+                .prepare("SELECT name FROM nubes_tables")
+                .map_err(sql_error)?;
+            let names = statement
+                .query_map([], |row| row.get::<_, String>(0))
+                .map_err(sql_error)?
+                .collect::<Result<HashSet<_>, _>>()
+                .map_err(sql_error)?;
+            names
+        };
+        Ok(SqliteStore {
+            inner: Mutex::new(Inner { connection, tables }),
+            stats: Stats::default(),
+        })
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
+        self.inner.lock().map_err(|_| {
+            StoreError::Unavailable("the SQLite connection was poisoned by a panic".into())
+        })
+    }
+}
+
+impl Inner {
+    fn require_table(&self, table: &str) -> Result<(), StoreError> {
+        if self.tables.contains(table) {
+            Ok(())
+        } else {
+            Err(StoreError::MissingTable(table.to_string()))
+        }
+    }
+}
+
+fn read_item(connection: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    let text: Option<String> = connection
+        .query_row(
+            "SELECT item FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
+            params![key.table, key.pk, key.sk],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(sql_error)?;
+    text.map(|text| parse_item(&text)).transpose()
+}
+
+fn parse_item(text: &str) -> Result<Item, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|error| StoreError::Invalid(format!("a stored item is not JSON: {error}")))
+}
+
+fn write_item(connection: &Connection, key: &Key, item: &Item) -> Result<(), StoreError> {
+    let text = serde_json::Value::Object(item.clone()).to_string();
+    connection
+        .execute(
+            "INSERT OR REPLACE INTO nubes_items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)",
+            params![key.table, key.pk, key.sk, text],
+        )
+        .map_err(sql_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ensure_tables(&self, tables: &[TableSpec]) -> Result<(), StoreError> {
+        self.stats.round_trip();
+        let mut inner = self.lock()?;
+        for table in tables {
+            inner
+                .connection
+                .execute(
+                    "INSERT OR IGNORE INTO nubes_tables (name) VALUES (?1)",
+                    params![table.name],
+                )
+                .map_err(sql_error)?;
+            inner.tables.insert(table.name.clone());
+        }
+        Ok(())
+    }
+
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.stats.round_trip();
+        let inner = self.lock()?;
+        inner.require_table(&key.table)?;
+        let item = read_item(&inner.connection, key)?;
+        self.stats.read(usize::from(item.is_some()));
+        Ok(item)
+    }
+
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        let inner = self.lock()?;
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_BATCH_GET) {
+            self.stats.round_trip();
+            for key in chunk {
+                inner.require_table(&key.table)?;
+                let item = read_item(&inner.connection, key)?;
+                self.stats.read(usize::from(item.is_some()));
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn query(
+        &self,
+        table: &str,
+        pk: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        self.stats.round_trip();
+        let inner = self.lock()?;
+        inner.require_table(table)?;
+        let lower = start_after
+            .filter(|after| *after >= prefix)
+            .unwrap_or(prefix);
+        let mut statement = inner
+            .connection
+            .prepare(
+                "SELECT sk, item FROM nubes_items
+                 WHERE tbl = ?1 AND pk = ?2 AND sk >= ?3 AND sk != ?4 AND substr(sk, 1, ?5) = ?6
+                 ORDER BY sk LIMIT ?7",
+            )
+            .map_err(sql_error)?;
+        let after = start_after.unwrap_or("");
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let prefix_chars = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+        let rows = statement
+            .query_map(
+                params![table, pk, lower, after, prefix_chars, prefix, fetch],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )
+            .map_err(sql_error)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql_error)?;
+        let mut items = Vec::with_capacity(rows.len().min(limit));
+        for (sk, text) in rows.into_iter().take(limit.saturating_add(1)) {
+            items.push((sk, parse_item(&text)?));
+        }
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|(sk, _)| sk.clone())
+        } else {
+            None
+        };
+        self.stats.read(items.len());
+        Ok(Page { items, next })
+    }
+
+    async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        validate_write(&ops)?;
+        self.stats.round_trip();
+        let mut inner = self.lock()?;
+        for op in &ops {
+            inner.require_table(&op.key().table)?;
+        }
+        let transaction = inner
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error)?;
+        for (index, op) in ops.iter().enumerate() {
+            let current = read_item(&transaction, op.key())?;
+            if !condition_holds(op.condition(), current.as_ref()) {
+                // Dropping the transaction rolls it back.
+                return Err(StoreError::ConditionFailed {
+                    index: Some(index),
+                    current,
+                });
+            }
+            match op {
+                WriteOp::Put { key, item, .. } => write_item(&transaction, key, item)?,
+                WriteOp::Delete { key, .. } => {
+                    transaction
+                        .execute(
+                            "DELETE FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
+                            params![key.table, key.pk, key.sk],
+                        )
+                        .map_err(sql_error)?;
+                }
+                WriteOp::Update { key, update, .. } => {
+                    let mut item = current.unwrap_or_default();
+                    apply_update(&mut item, update);
+                    write_item(&transaction, key, &item)?;
+                }
+                WriteOp::Check { .. } => {}
+            }
+        }
+        transaction.commit().map_err(sql_error)?;
+        self.stats.written(
+            ops.iter()
+                .filter(|op| !matches!(op, WriteOp::Check { .. }))
+                .count(),
+        );
+        Ok(())
+    }
+
+    async fn update_returning(
+        &self,
+        key: &Key,
+        update: &Update,
+        condition: &Condition,
+    ) -> Result<Item, StoreError> {
+        self.stats.round_trip();
+        let mut inner = self.lock()?;
+        inner.require_table(&key.table)?;
+        let transaction = inner
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error)?;
+        let current = read_item(&transaction, key)?;
+        if !condition_holds(condition, current.as_ref()) {
+            return Err(StoreError::ConditionFailed {
+                index: Some(0),
+                current,
+            });
+        }
+        let mut item = current.unwrap_or_default();
+        apply_update(&mut item, update);
+        write_item(&transaction, key, &item)?;
+        transaction.commit().map_err(sql_error)?;
+        self.stats.written(1);
+        Ok(item)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}

@@ -1,0 +1,835 @@
+//! The executor on both stores: exactly-once outcomes, the read-only, setter and
+//! collection paths with their round-trip counts, relationships on both sides, deletes,
+//! the outbox, read-only fields and the dedup window.
+
+mod samples;
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nubes_runtime::store::{Condition, Key, Store, WriteOp, INVOCATIONS};
+use nubes_runtime::{
+    Clock, Config, Error, Invocation, InvocationId, ManualClock, Runtime, SystemClock,
+};
+use samples::fields;
+use serde_json::{json, Value};
+
+/// Runs each listed test body once per store: `sqlite::name` and `dynamo::name`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let store: std::sync::Arc<dyn nubes_runtime::Store> = std::sync::Arc::new(super::support::sqlite_store());
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let store: std::sync::Arc<dyn nubes_runtime::Store> =
+                        std::sync::Arc::new(super::support::dynamo_store(stringify!($name)).await);
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    a_method_runs_once_per_invocation_id,
+    round_trips_per_operation,
+    a_collection_costs_pages_plus_batches,
+    typed_errors_are_recorded_outcomes,
+    nested_calls_commit_together,
+    async_calls_are_delivered_exactly_once,
+    one_to_many_keeps_both_sides,
+    many_to_many_keeps_both_sides,
+    delete_removes_edges_on_both_sides,
+    delete_refuses_to_orphan_required_children,
+    delete_clears_optional_back_references,
+    large_cascades_finish_through_the_outbox,
+    readonly_fields_cannot_change_by_any_path,
+    readonly_methods_cannot_write,
+    reference_lists_hold_ids,
+    the_dedup_window_is_enforced,
+    a_missing_table_is_a_clear_error,
+);
+
+fn call(type_name: &str, object: &str, method: &str, args: Value) -> Invocation {
+    Invocation {
+        id: InvocationId::new(),
+        type_name: type_name.into(),
+        object: object.into(),
+        method: method.into(),
+        args,
+    }
+}
+
+async fn runtime(store: Arc<dyn Store>) -> Runtime {
+    samples::runtime(store, Config::default()).await
+}
+
+fn rt(runtime: &Runtime) -> u64 {
+    runtime.store().stats().snapshot().round_trips
+}
+
+async fn a_method_runs_once_per_invocation_id(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Counter",
+            "c",
+            fields(json!({ "count": 0 })),
+        )
+        .await
+        .expect("create");
+    let increment = call("Counter", "c", "increment", json!({ "by": 5 }));
+    assert_eq!(runtime.invoke(&increment).await, Ok(json!(5)));
+    assert_eq!(
+        runtime.invoke(&increment).await,
+        Ok(json!(5)),
+        "a retry returns the stored outcome"
+    );
+    assert_eq!(
+        runtime.get("Counter", "c").await.expect("get")["count"],
+        json!(5)
+    );
+    let again = call("Counter", "c", "increment", json!({ "by": 5 }));
+    assert_eq!(runtime.invoke(&again).await, Ok(json!(10)));
+}
+
+async fn round_trips_per_operation(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    let before = rt(&runtime);
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Counter",
+            "c",
+            fields(json!({ "count": 0 })),
+        )
+        .await
+        .expect("create");
+    assert_eq!(rt(&runtime) - before, 2, "create = read + conditional put");
+
+    let before = rt(&runtime);
+    runtime.get("Counter", "c").await.expect("get");
+    assert_eq!(rt(&runtime) - before, 1, "a read-only get is one read");
+
+    let before = rt(&runtime);
+    runtime
+        .invoke(&call("Counter", "c", "get", json!({})))
+        .await
+        .expect("readonly method");
+    assert_eq!(
+        rt(&runtime) - before,
+        1,
+        "a read-only method on its own object is one read"
+    );
+
+    let setter = InvocationId::new();
+    let before = rt(&runtime);
+    runtime
+        .set_field(&setter, "Counter", "c", "count", json!(7))
+        .await
+        .expect("set");
+    assert_eq!(
+        rt(&runtime) - before,
+        1,
+        "a setter is one conditional update"
+    );
+    let before = rt(&runtime);
+    runtime
+        .set_field(&setter, "Counter", "c", "count", json!(7))
+        .await
+        .expect("set again");
+    assert_eq!(
+        rt(&runtime) - before,
+        1,
+        "a duplicate setter is recognised in the same round trip"
+    );
+
+    let increment = call("Counter", "c", "increment", json!({ "by": 1 }));
+    let before = rt(&runtime);
+    assert_eq!(runtime.invoke(&increment).await, Ok(json!(8)));
+    assert_eq!(
+        rt(&runtime) - before,
+        2,
+        "read-modify-write = read + conditional write"
+    );
+    let before = rt(&runtime);
+    assert_eq!(runtime.invoke(&increment).await, Ok(json!(8)));
+    assert_eq!(
+        rt(&runtime) - before,
+        1,
+        "a duplicate is answered from the record after one read"
+    );
+}
+
+async fn a_collection_costs_pages_plus_batches(store: Arc<dyn Store>) {
+    let config = Config {
+        page_size: 300,
+        ..Config::default()
+    };
+    let runtime = samples::runtime(store.clone(), config).await;
+    runtime
+        .create(&InvocationId::new(), "Room", "r", fields(json!({})))
+        .await
+        .expect("create room");
+    // Write 1,000 bookings and their edges directly, 100 items per write.
+    let mut ops = Vec::new();
+    for n in 0..1000 {
+        let id = format!("b{n:04}");
+        ops.push(WriteOp::Put {
+            key: Key::new("Booking", &id, "#"),
+            item: fields(json!({ "room": "r", "slot": n, "_v": 1, "_inv": {} })),
+            condition: Condition::Always,
+        });
+        ops.push(WriteOp::Put {
+            key: Key::new("Room", "r", format!("rel#bookings#{id}")),
+            item: fields(json!({ "to": id })),
+            condition: Condition::Always,
+        });
+    }
+    for chunk in ops.chunks(100) {
+        store.write(chunk.to_vec()).await.expect("setup write");
+    }
+    let before = rt(&runtime);
+    let bookings = runtime
+        .collection("Room", "r", "bookings")
+        .await
+        .expect("collection");
+    let used = rt(&runtime) - before;
+    assert_eq!(bookings.len(), 1000);
+    assert_eq!(bookings[999].1["slot"], json!(999));
+    let pages = 1000_u64.div_ceil(300);
+    assert_eq!(
+        used,
+        pages + 10,
+        "4 query pages + 10 batched reads, never one read per element"
+    );
+    let before = rt(&runtime);
+    let ids = runtime
+        .collection_ids("Room", "r", "bookings")
+        .await
+        .expect("ids");
+    assert_eq!((ids.len(), rt(&runtime) - before), (1000, pages));
+}
+
+async fn typed_errors_are_recorded_outcomes(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for (id, balance) in [("a", 10), ("b", 0)] {
+        runtime
+            .create(
+                &InvocationId::new(),
+                "Account",
+                id,
+                fields(json!({ "owner": id, "balance": balance })),
+            )
+            .await
+            .expect("create");
+    }
+    let transfer = call(
+        "Account",
+        "a",
+        "transfer",
+        json!({ "to": "b", "amount": 15 }),
+    );
+    let refused = runtime.invoke(&transfer).await;
+    assert!(
+        matches!(&refused, Err(Error::User { name, .. }) if name == "Insufficient"),
+        "{refused:?}"
+    );
+    runtime
+        .set_field(&InvocationId::new(), "Account", "a", "balance", json!(100))
+        .await
+        .expect("top up");
+    assert_eq!(
+        runtime.invoke(&transfer).await,
+        refused,
+        "the retry gets the recorded failure"
+    );
+    let transfer = call(
+        "Account",
+        "a",
+        "transfer",
+        json!({ "to": "b", "amount": 15 }),
+    );
+    assert_eq!(runtime.invoke(&transfer).await, Ok(json!(85)));
+    assert_eq!(
+        runtime.get("Account", "b").await.expect("b")["balance"],
+        json!(15)
+    );
+}
+
+async fn nested_calls_commit_together(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for id in ["x", "y"] {
+        runtime
+            .create(
+                &InvocationId::new(),
+                "Counter",
+                id,
+                fields(json!({ "count": 0 })),
+            )
+            .await
+            .expect("create");
+    }
+    let both = call("Counter", "x", "incrementBoth", json!({ "other": "y" }));
+    assert_eq!(runtime.invoke(&both).await, Ok(json!(1)));
+    assert_eq!(runtime.invoke(&both).await, Ok(json!(1)));
+    assert_eq!(
+        runtime.get("Counter", "x").await.expect("x")["count"],
+        json!(1)
+    );
+    assert_eq!(
+        runtime.get("Counter", "y").await.expect("y")["count"],
+        json!(1)
+    );
+    let missing = call(
+        "Counter",
+        "x",
+        "incrementBoth",
+        json!({ "other": "nobody" }),
+    );
+    assert!(matches!(
+        runtime.invoke(&missing).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(
+        runtime.get("Counter", "x").await.expect("x")["count"],
+        json!(1),
+        "a failed nested call leaves nothing behind"
+    );
+}
+
+async fn async_calls_are_delivered_exactly_once(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for id in ["x", "y"] {
+        runtime
+            .create(
+                &InvocationId::new(),
+                "Counter",
+                id,
+                fields(json!({ "count": 0 })),
+            )
+            .await
+            .expect("create");
+    }
+    let later = call("Counter", "x", "incrementLater", json!({ "other": "y" }));
+    runtime.invoke(&later).await.expect("send");
+    runtime
+        .invoke(&later)
+        .await
+        .expect("send again (duplicate)");
+    assert_eq!(
+        runtime.get("Counter", "y").await.expect("y")["count"],
+        json!(0),
+        "not yet delivered"
+    );
+    assert_eq!(
+        runtime.deliver_outbox(10).await,
+        Ok(1),
+        "the duplicate sent nothing"
+    );
+    assert_eq!(runtime.deliver_outbox(10).await, Ok(0));
+    assert_eq!(
+        runtime.get("Counter", "y").await.expect("y")["count"],
+        json!(1)
+    );
+    // A second delivery of the same message (the collector crashed before removing it).
+    let redelivered = Invocation {
+        id: later.id.child(1),
+        ..call("Counter", "y", "increment", json!({ "by": 1 }))
+    };
+    assert_eq!(runtime.invoke(&redelivered).await, Ok(json!(1)));
+    assert_eq!(
+        runtime.get("Counter", "y").await.expect("y")["count"],
+        json!(1)
+    );
+}
+
+async fn one_to_many_keeps_both_sides(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for room in ["r1", "r2"] {
+        runtime
+            .create(&InvocationId::new(), "Room", room, fields(json!({})))
+            .await
+            .expect("create room");
+    }
+    let book = call("Room", "r1", "book", json!({ "slot": 3, "booking": "k1" }));
+    assert_eq!(runtime.invoke(&book).await, Ok(json!("k1")));
+    assert_eq!(runtime.invoke(&book).await, Ok(json!("k1")));
+    let taken = runtime
+        .invoke(&call(
+            "Room",
+            "r1",
+            "book",
+            json!({ "slot": 3, "booking": "k2" }),
+        ))
+        .await;
+    assert!(
+        matches!(&taken, Err(Error::User { name, .. }) if name == "Taken"),
+        "{taken:?}"
+    );
+    assert_eq!(
+        runtime.collection_ids("Room", "r1", "bookings").await,
+        Ok(vec!["k1".to_string()])
+    );
+    assert_eq!(
+        runtime.get("Booking", "k1").await.expect("k1")["room"],
+        json!("r1")
+    );
+    // A child created with its reference set joins the parent's list in the same commit.
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Booking",
+            "k3",
+            fields(json!({ "room": "r2", "slot": 1 })),
+        )
+        .await
+        .expect("create child");
+    assert_eq!(
+        runtime.collection_ids("Room", "r2", "bookings").await,
+        Ok(vec!["k3".to_string()])
+    );
+    // Deleting the child removes it from the parent's list.
+    runtime
+        .delete(&InvocationId::new(), "Booking", "k3")
+        .await
+        .expect("delete child");
+    assert_eq!(
+        runtime.collection_ids("Room", "r2", "bookings").await,
+        Ok(vec![])
+    );
+    // A child whose parent does not exist is refused.
+    let orphan = runtime
+        .create(
+            &InvocationId::new(),
+            "Booking",
+            "k4",
+            fields(json!({ "room": "nowhere", "slot": 1 })),
+        )
+        .await;
+    assert!(matches!(orphan, Err(Error::NotFound { .. })), "{orphan:?}");
+}
+
+async fn many_to_many_keeps_both_sides(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for (type_name, id) in [
+        ("Student", "s1"),
+        ("Student", "s2"),
+        ("Course", "c1"),
+        ("Course", "c2"),
+    ] {
+        runtime
+            .create(&InvocationId::new(), type_name, id, fields(json!({})))
+            .await
+            .expect("create");
+    }
+    let enrol = InvocationId::new();
+    let courses = vec!["c1".to_string(), "c2".to_string()];
+    runtime
+        .add_to(&enrol, "Student", "s1", "courses", &courses)
+        .await
+        .expect("enrol");
+    runtime
+        .add_to(&enrol, "Student", "s1", "courses", &courses)
+        .await
+        .expect("enrol again");
+    runtime
+        .add_to(
+            &InvocationId::new(),
+            "Course",
+            "c1",
+            "students",
+            &["s2".to_string()],
+        )
+        .await
+        .expect("enrol from the other side");
+    assert_eq!(
+        runtime.collection_ids("Student", "s1", "courses").await,
+        Ok(courses.clone())
+    );
+    assert_eq!(
+        runtime.collection_ids("Course", "c1", "students").await,
+        Ok(vec!["s1".to_string(), "s2".to_string()])
+    );
+    runtime
+        .remove_from(
+            &InvocationId::new(),
+            "Course",
+            "c1",
+            "students",
+            &["s1".to_string()],
+        )
+        .await
+        .expect("drop");
+    assert_eq!(
+        runtime.collection_ids("Student", "s1", "courses").await,
+        Ok(vec!["c2".to_string()])
+    );
+    assert_eq!(
+        runtime.collection_ids("Course", "c1", "students").await,
+        Ok(vec!["s2".to_string()])
+    );
+    let missing = runtime
+        .add_to(
+            &InvocationId::new(),
+            "Student",
+            "s1",
+            "courses",
+            &["nope".to_string()],
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(Error::NotFound { .. })),
+        "{missing:?}"
+    );
+}
+
+async fn delete_removes_edges_on_both_sides(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for (type_name, id) in [("Student", "s1"), ("Course", "c1"), ("Course", "c2")] {
+        runtime
+            .create(&InvocationId::new(), type_name, id, fields(json!({})))
+            .await
+            .expect("create");
+    }
+    runtime
+        .add_to(
+            &InvocationId::new(),
+            "Student",
+            "s1",
+            "courses",
+            &["c1".into(), "c2".into()],
+        )
+        .await
+        .expect("enrol");
+    let delete = InvocationId::new();
+    runtime
+        .delete(&delete, "Student", "s1")
+        .await
+        .expect("delete");
+    runtime
+        .delete(&delete, "Student", "s1")
+        .await
+        .expect("a retried delete is recognised");
+    assert!(matches!(
+        runtime.get("Student", "s1").await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        runtime.delete(&InvocationId::new(), "Student", "s1").await,
+        Err(Error::NotFound { .. })
+    ));
+    for course in ["c1", "c2"] {
+        assert_eq!(
+            runtime.collection_ids("Course", course, "students").await,
+            Ok(vec![])
+        );
+    }
+    // The id can be used again; the new object starts with no relationships.
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Student",
+            "s1",
+            fields(json!({ "name": "again" })),
+        )
+        .await
+        .expect("re-create");
+    assert_eq!(
+        runtime.collection_ids("Student", "s1", "courses").await,
+        Ok(vec![])
+    );
+}
+
+async fn delete_refuses_to_orphan_required_children(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(&InvocationId::new(), "Room", "r", fields(json!({})))
+        .await
+        .expect("room");
+    runtime
+        .invoke(&call(
+            "Room",
+            "r",
+            "book",
+            json!({ "slot": 1, "booking": "k" }),
+        ))
+        .await
+        .expect("book");
+    let refused = runtime.delete(&InvocationId::new(), "Room", "r").await;
+    assert!(
+        matches!(refused, Err(Error::Validation { .. })),
+        "{refused:?}"
+    );
+    assert!(runtime.exists("Room", "r").await.expect("exists"));
+    let remove = runtime
+        .remove_from(&InvocationId::new(), "Room", "r", "bookings", &["k".into()])
+        .await;
+    assert!(
+        matches!(remove, Err(Error::Validation { .. })),
+        "{remove:?}"
+    );
+}
+
+async fn delete_clears_optional_back_references(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(&InvocationId::new(), "Folder", "f", fields(json!({})))
+        .await
+        .expect("folder");
+    for doc in ["d1", "d2"] {
+        runtime
+            .create(
+                &InvocationId::new(),
+                "Doc",
+                doc,
+                fields(json!({ "folder": "f" })),
+            )
+            .await
+            .expect("doc");
+    }
+    assert_eq!(
+        runtime
+            .collection("Folder", "f", "docs")
+            .await
+            .expect("docs")
+            .len(),
+        2
+    );
+    runtime
+        .delete(&InvocationId::new(), "Folder", "f")
+        .await
+        .expect("delete");
+    for doc in ["d1", "d2"] {
+        let fields = runtime.get("Doc", doc).await.expect("doc survives");
+        assert!(
+            !fields.contains_key("folder"),
+            "{doc} still points at the deleted folder"
+        );
+    }
+}
+
+async fn large_cascades_finish_through_the_outbox(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(&InvocationId::new(), "Student", "s", fields(json!({})))
+        .await
+        .expect("student");
+    let courses: Vec<String> = (0..70).map(|n| format!("c{n:02}")).collect();
+    for course in &courses {
+        runtime
+            .create(&InvocationId::new(), "Course", course, fields(json!({})))
+            .await
+            .expect("course");
+    }
+    for chunk in courses.chunks(20) {
+        runtime
+            .add_to(&InvocationId::new(), "Student", "s", "courses", chunk)
+            .await
+            .expect("enrol");
+    }
+    runtime
+        .delete(&InvocationId::new(), "Student", "s")
+        .await
+        .expect("delete");
+    assert!(
+        !runtime.exists("Student", "s").await.expect("exists"),
+        "deleted at once"
+    );
+    // Readers never see the deleted student, even before the cascade has finished.
+    assert!(runtime
+        .collection("Course", "c69", "students")
+        .await
+        .expect("read")
+        .is_empty());
+    let mut rounds = 0;
+    while runtime.deliver_outbox(10).await.expect("deliver") > 0 {
+        rounds += 1;
+        assert!(rounds < 10, "the cascade does not finish");
+    }
+    assert!(
+        rounds >= 1,
+        "70 edges on both sides do not fit one commit; the rest goes through the outbox"
+    );
+    for course in &courses {
+        assert_eq!(
+            runtime.collection_ids("Course", course, "students").await,
+            Ok(vec![]),
+            "{course}"
+        );
+    }
+}
+
+async fn readonly_fields_cannot_change_by_any_path(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Account",
+            "a",
+            fields(json!({ "owner": "ann", "balance": 1 })),
+        )
+        .await
+        .expect("create sets read-only fields");
+    let setter = runtime
+        .set_field(&InvocationId::new(), "Account", "a", "owner", json!("bob"))
+        .await;
+    assert!(
+        matches!(setter, Err(Error::Validation { .. })),
+        "{setter:?}"
+    );
+    runtime
+        .create(&InvocationId::new(), "Counter", "c", fields(json!({})))
+        .await
+        .expect("counter");
+    let method = runtime
+        .invoke(&call(
+            "Counter",
+            "c",
+            "stealAccount",
+            json!({ "account": "a" }),
+        ))
+        .await;
+    assert!(
+        matches!(method, Err(Error::Validation { .. })),
+        "{method:?}"
+    );
+    assert_eq!(
+        runtime.get("Account", "a").await.expect("a")["owner"],
+        json!("ann")
+    );
+}
+
+async fn readonly_methods_cannot_write(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Counter",
+            "c",
+            fields(json!({ "count": 3 })),
+        )
+        .await
+        .expect("counter");
+    let sneaky = runtime
+        .invoke(&call("Counter", "c", "sneakyGet", json!({})))
+        .await;
+    assert!(
+        matches!(sneaky, Err(Error::Validation { .. })),
+        "{sneaky:?}"
+    );
+    assert_eq!(
+        runtime.get("Counter", "c").await.expect("c")["count"],
+        json!(3)
+    );
+}
+
+async fn reference_lists_hold_ids(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(&InvocationId::new(), "Folder", "f", fields(json!({})))
+        .await
+        .expect("folder");
+    for doc in ["d1", "d2"] {
+        runtime
+            .create(&InvocationId::new(), "Doc", doc, fields(json!({})))
+            .await
+            .expect("doc");
+    }
+    runtime
+        .add_to(
+            &InvocationId::new(),
+            "Folder",
+            "f",
+            "pinned",
+            &["d2".into(), "d1".into(), "d2".into()],
+        )
+        .await
+        .expect("pin");
+    assert_eq!(
+        runtime.get("Folder", "f").await.expect("f")["pinned"],
+        json!(["d2", "d1"])
+    );
+    let pinned = runtime
+        .collection("Folder", "f", "pinned")
+        .await
+        .expect("pinned");
+    assert_eq!(
+        pinned.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["d2", "d1"],
+        "a reference list keeps its order"
+    );
+}
+
+async fn the_dedup_window_is_enforced(store: Arc<dyn Store>) {
+    let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
+    let config = Config {
+        clock: clock.clone(),
+        ..Config::default()
+    };
+    let runtime = samples::runtime(store.clone(), config).await;
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Counter",
+            "c",
+            fields(json!({ "count": 0 })),
+        )
+        .await
+        .expect("counter");
+    let uuid_call = call("Counter", "c", "increment", json!({ "by": 1 }));
+    let plain_call = Invocation {
+        id: InvocationId::from("plain-id"),
+        ..call("Counter", "c", "increment", json!({ "by": 1 }))
+    };
+    assert_eq!(runtime.invoke(&uuid_call).await, Ok(json!(1)));
+    assert_eq!(runtime.invoke(&plain_call).await, Ok(json!(2)));
+    clock.advance(Duration::from_secs(16 * 60));
+    // The next commit prunes records older than the window. (Its id holds no time: UUID v7
+    // ids made now are fifteen minutes in the past for the advanced clock.)
+    let next = Invocation {
+        id: InvocationId::from("after-the-window"),
+        ..call("Counter", "c", "increment", json!({ "by": 10 }))
+    };
+    runtime.invoke(&next).await.expect("increment");
+    let raw = store
+        .get(&Key::new("Counter", "c", "#"))
+        .await
+        .expect("raw")
+        .expect("exists");
+    let records = raw[INVOCATIONS].as_object().expect("records");
+    assert!(!records.contains_key(uuid_call.id.as_str()) && !records.contains_key("plain-id"));
+    // A UUID v7 invocation older than the window is refused rather than run twice …
+    let late = runtime.invoke(&uuid_call).await;
+    assert!(
+        matches!(&late, Err(Error::Validation { message }) if message.contains("dedup window")),
+        "{late:?}"
+    );
+    // … while an id without a time in it runs again (at-least-once outside the window).
+    assert_eq!(runtime.invoke(&plain_call).await, Ok(json!(13)));
+}
+
+async fn a_missing_table_is_a_clear_error(store: Arc<dyn Store>) {
+    let runtime = Runtime::builder(store, samples::schema("")).build();
+    let error = runtime.get("Counter", "c").await.expect_err("no tables");
+    assert!(
+        error.to_string().contains("table `Counter` does not exist"),
+        "{error}"
+    );
+    let error = runtime
+        .create(&InvocationId::new(), "Counter", "c", fields(json!({})))
+        .await
+        .expect_err("no tables");
+    assert!(error.to_string().contains("does not exist"), "{error}");
+}

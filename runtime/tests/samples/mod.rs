@@ -1,0 +1,276 @@
+//! Small hand-written objects the runtime tests run on: a counter, bank accounts with
+//! transfers, rooms with bookings (one-to-many, required back-reference), students and
+//! courses (many-to-many), folders and documents (one-to-many, optional back-reference).
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use nubes_runtime::{
+    Config, Ctx, Error, ObjectHandler, ObjectType, Relation, Runtime, Schema, Store,
+};
+use serde_json::{json, Map, Value};
+
+/// The schema of the samples, tables named `<prefix><Type>`.
+pub fn schema(prefix: &str) -> Schema {
+    Schema::new(prefix)
+        .with_type(ObjectType::new("Counter"))
+        .with_type(ObjectType::new("Account").readonly("owner"))
+        .with_type(ObjectType::new("Room").relation(
+            "bookings",
+            Relation::OneToMany {
+                target: "Booking".into(),
+                back: "room".into(),
+            },
+        ))
+        .with_type(
+            ObjectType::new("Booking")
+                .relation(
+                    "room",
+                    Relation::BackReference {
+                        target: "Room".into(),
+                        list: "bookings".into(),
+                        optional: false,
+                    },
+                )
+                .readonly("room")
+                .readonly("slot"),
+        )
+        .with_type(ObjectType::new("Student").relation(
+            "courses",
+            Relation::ManyToMany {
+                target: "Course".into(),
+                inverse: "students".into(),
+            },
+        ))
+        .with_type(ObjectType::new("Course").relation(
+            "students",
+            Relation::ManyToMany {
+                target: "Student".into(),
+                inverse: "courses".into(),
+            },
+        ))
+        .with_type(
+            ObjectType::new("Folder")
+                .relation(
+                    "docs",
+                    Relation::OneToMany {
+                        target: "Doc".into(),
+                        back: "folder".into(),
+                    },
+                )
+                .relation(
+                    "pinned",
+                    Relation::ReferenceList {
+                        target: "Doc".into(),
+                    },
+                ),
+        )
+        .with_type(ObjectType::new("Doc").relation(
+            "folder",
+            Relation::BackReference {
+                target: "Folder".into(),
+                list: "docs".into(),
+                optional: true,
+            },
+        ))
+}
+
+/// A runtime over `store` with every sample handler registered and its tables created.
+pub async fn runtime(store: Arc<dyn Store>, config: Config) -> Runtime {
+    let runtime = Runtime::builder(store, schema(""))
+        .config(config)
+        .handler("Counter", Arc::new(Counters))
+        .handler("Account", Arc::new(Accounts))
+        .handler("Room", Arc::new(Rooms))
+        .handler("Booking", Arc::new(NoMethods))
+        .handler("Student", Arc::new(NoMethods))
+        .handler("Course", Arc::new(NoMethods))
+        .handler("Folder", Arc::new(NoMethods))
+        .handler("Doc", Arc::new(NoMethods))
+        .build();
+    runtime.ensure_tables().await.expect("tables are created");
+    runtime
+}
+
+/// A JSON object from pairs.
+pub fn fields(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn unknown(method: &str) -> Error {
+    Error::validation(format!("no method `{method}`"))
+}
+
+fn int(value: &Value, name: &str) -> Result<i64, Error> {
+    value[name]
+        .as_i64()
+        .ok_or_else(|| Error::validation(format!("`{name}` must be an integer")))
+}
+
+fn text<'v>(value: &'v Value, name: &str) -> Result<&'v str, Error> {
+    value[name]
+        .as_str()
+        .ok_or_else(|| Error::validation(format!("`{name}` must be text")))
+}
+
+/// `Counter { count: Int }`.
+pub struct Counters;
+
+#[async_trait]
+impl ObjectHandler for Counters {
+    fn is_readonly(&self, method: &str) -> bool {
+        matches!(method, "get" | "sneakyGet")
+    }
+
+    async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error> {
+        let this = ctx.this_ref().clone();
+        match method {
+            "get" => Ok(ctx.this().await?.get("count").cloned().unwrap_or(json!(0))),
+            // A read-only method that tries to write: the runtime refuses.
+            "sneakyGet" => {
+                ctx.set("Counter", &this.id, "count", json!(-1)).await?;
+                Ok(Value::Null)
+            }
+            "increment" => {
+                let by = args["by"].as_i64().unwrap_or(1);
+                let fields = ctx.get_mut("Counter", &this.id).await?;
+                let count = fields.get("count").and_then(Value::as_i64).unwrap_or(0) + by;
+                fields.insert("count".into(), json!(count));
+                Ok(json!(count))
+            }
+            // A nested call: increments `other` inline, then this counter.
+            "incrementBoth" => {
+                let other = text(&args, "other")?.to_string();
+                ctx.call("Counter", &other, "increment", json!({ "by": 1 }))
+                    .await?;
+                self.call(ctx, "increment", json!({ "by": 1 })).await
+            }
+            // An asynchronous call: `other` is incremented after this commits.
+            "incrementLater" => {
+                let other = text(&args, "other")?;
+                ctx.send("Counter", other, "increment", json!({ "by": 1 }))?;
+                Ok(Value::Null)
+            }
+            // Tries to change a read-only field of another object.
+            "stealAccount" => {
+                let account = text(&args, "account")?.to_string();
+                ctx.set("Account", &account, "owner", json!("thief"))
+                    .await?;
+                Ok(Value::Null)
+            }
+            _ => Err(unknown(method)),
+        }
+    }
+}
+
+/// `Account { owner: String @readonly, balance: Int }`.
+pub struct Accounts;
+
+#[async_trait]
+impl ObjectHandler for Accounts {
+    fn is_readonly(&self, method: &str) -> bool {
+        method == "balance"
+    }
+
+    async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error> {
+        let this = ctx.this_ref().clone();
+        match method {
+            "balance" => Ok(ctx
+                .this()
+                .await?
+                .get("balance")
+                .cloned()
+                .unwrap_or(json!(0))),
+            "transfer" => {
+                let to = text(&args, "to")?.to_string();
+                let amount = int(&args, "amount")?;
+                let from_balance = ctx
+                    .this()
+                    .await?
+                    .get("balance")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                if from_balance < amount {
+                    return Err(Error::User {
+                        name: "Insufficient".into(),
+                        data: json!({ "balance": from_balance, "amount": amount }),
+                    });
+                }
+                let to_balance = ctx
+                    .load("Account", &to)
+                    .await?
+                    .ok_or_else(|| Error::not_found("Account", &to))?
+                    .get("balance")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                ctx.set("Account", &this.id, "balance", json!(from_balance - amount))
+                    .await?;
+                ctx.set("Account", &to, "balance", json!(to_balance + amount))
+                    .await?;
+                Ok(json!(from_balance - amount))
+            }
+            _ => Err(unknown(method)),
+        }
+    }
+}
+
+/// `Room { bookings: [Booking] @hasOne(room) }` with `book(slot, booking) raises Taken`.
+pub struct Rooms;
+
+#[async_trait]
+impl ObjectHandler for Rooms {
+    fn is_readonly(&self, method: &str) -> bool {
+        method == "freeSlots"
+    }
+
+    async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error> {
+        let this = ctx.this_ref().clone();
+        match method {
+            "book" => {
+                let slot = int(&args, "slot")?;
+                let booking = text(&args, "booking")?.to_string();
+                let bookings = ctx.collection("Room", &this.id, "bookings").await?;
+                if let Some((taken_by, _)) = bookings
+                    .iter()
+                    .find(|(_, b)| b.get("slot") == Some(&json!(slot)))
+                {
+                    return Err(Error::User {
+                        name: "Taken".into(),
+                        data: json!({ "slot": slot, "booking": taken_by }),
+                    });
+                }
+                ctx.create(
+                    "Booking",
+                    &booking,
+                    fields(json!({ "room": this.id, "slot": slot })),
+                )
+                .await?;
+                Ok(json!(booking))
+            }
+            "freeSlots" => {
+                let bookings = ctx.collection("Room", &this.id, "bookings").await?;
+                Ok(json!(10 - bookings.len() as i64))
+            }
+            _ => Err(unknown(method)),
+        }
+    }
+}
+
+/// Types with generated members only.
+pub struct NoMethods;
+
+#[async_trait]
+impl ObjectHandler for NoMethods {
+    fn is_readonly(&self, _: &str) -> bool {
+        false
+    }
+
+    async fn call(&self, _: &mut Ctx, method: &str, _: Value) -> Result<Value, Error> {
+        Err(unknown(method))
+    }
+}
