@@ -14,7 +14,7 @@ pub mod config;
 mod ctx;
 pub mod error;
 pub mod invocation;
-mod outbox;
+pub mod outbox;
 mod records;
 mod relations;
 mod runtime;

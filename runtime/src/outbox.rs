@@ -54,3 +54,38 @@ pub(crate) async fn remove(env: &Env, message: &Invocation) -> Result<(), Error>
         .await?;
     Ok(())
 }
+
+/// Delivers the outbox in the background; see [`crate::Runtime::spawn_outbox_collector`].
+pub struct OutboxCollector {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl OutboxCollector {
+    /// Starts delivering `runtime`'s outbox every `every` (and at once while there is more).
+    pub(crate) fn spawn(runtime: crate::Runtime, every: std::time::Duration) -> Self {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                match runtime.deliver_outbox(100).await {
+                    Ok(delivered) if delivered > 0 => continue,
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "outbox delivery failed; trying again"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stopped.changed() => return,
+                }
+            }
+        });
+        OutboxCollector { stop, task }
+    }
+
+    /// Stops the collector after its current round.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(error) = self.task.await {
+            tracing::warn!(%error, "the outbox collector ended abnormally");
+        }
+    }
+}

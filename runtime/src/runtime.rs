@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::ctx::{object_key, user_fields, Ctx, State};
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
-use crate::outbox;
+use crate::outbox::{self, OutboxCollector};
 use crate::records;
 use crate::schema::{Relation, Schema};
 use crate::store::{
@@ -407,6 +407,12 @@ impl Runtime {
             delivered += 1;
         }
         Ok(delivered)
+    }
+
+    /// Delivers the outbox in the background, every `every` and at once while messages
+    /// remain, until [`OutboxCollector::stop`] is called. Needs a Tokio runtime.
+    pub fn spawn_outbox_collector(&self, every: std::time::Duration) -> OutboxCollector {
+        OutboxCollector::spawn(self.clone(), every)
     }
 
     async fn read_only(

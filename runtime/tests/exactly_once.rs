@@ -58,6 +58,12 @@ on_both_stores!(
     reference_lists_hold_ids,
     the_dedup_window_is_enforced,
     a_missing_table_is_a_clear_error,
+    reads_of_other_objects_are_validated,
+    collection_reads_see_concurrent_additions,
+    a_retried_setter_never_undoes_a_later_change,
+    many_to_many_reads_see_concurrent_links,
+    a_failed_method_changes_nothing,
+    the_outbox_collector_delivers_in_the_background,
 );
 
 fn call(type_name: &str, object: &str, method: &str, args: Value) -> Invocation {
@@ -832,4 +838,242 @@ async fn a_missing_table_is_a_clear_error(store: Arc<dyn Store>) {
         .await
         .expect_err("no tables");
     assert!(error.to_string().contains("does not exist"), "{error}");
+}
+
+/// Rule 2: an object read and not written is checked at commit, so two invocations that
+/// each read the other's account cannot both withdraw (no write skew).
+async fn reads_of_other_objects_are_validated(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for id in ["a", "b"] {
+        runtime
+            .create(
+                &InvocationId::new(),
+                "Account",
+                id,
+                fields(json!({ "owner": id, "balance": 50 })),
+            )
+            .await
+            .expect("account");
+    }
+    let meet = samples::Rendezvous::register("write-skew", 2);
+    let withdraw = |from: &str, partner: &str| {
+        call(
+            "Account",
+            from,
+            "withdrawJoint",
+            json!({ "partner": partner, "amount": 80, "meet": meet }),
+        )
+    };
+    let (first, second) = (withdraw("a", "b"), withdraw("b", "a"));
+    let (one, two) = tokio::join!(runtime.invoke(&first), runtime.invoke(&second));
+    let a = runtime.get("Account", "a").await.expect("a")["balance"]
+        .as_i64()
+        .unwrap_or(0);
+    let b = runtime.get("Account", "b").await.expect("b")["balance"]
+        .as_i64()
+        .unwrap_or(0);
+    assert!(
+        a + b >= 0,
+        "write skew: both withdrew ({one:?}, {two:?}), a = {a}, b = {b}"
+    );
+    assert_eq!(
+        [one.is_ok(), two.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "{one:?} {two:?}"
+    );
+}
+
+/// Rule 3: reading a collection puts its owner's version in the read set and adding to it
+/// bumps that version, so two concurrent bookings of one slot made from outside the room
+/// cannot both succeed.
+async fn collection_reads_see_concurrent_additions(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(&InvocationId::new(), "Room", "r", fields(json!({})))
+        .await
+        .expect("room");
+    for id in ["g1", "g2"] {
+        runtime
+            .create(&InvocationId::new(), "Counter", id, fields(json!({})))
+            .await
+            .expect("guest");
+    }
+    let meet = samples::Rendezvous::register("phantom", 2);
+    let book = |guest: &str, booking: &str| {
+        call(
+            "Counter",
+            guest,
+            "bookFor",
+            json!({ "room": "r", "slot": 5, "booking": booking, "meet": meet }),
+        )
+    };
+    let (first, second) = (book("g1", "x1"), book("g2", "x2"));
+    let (one, two) = tokio::join!(runtime.invoke(&first), runtime.invoke(&second));
+    let bookings = runtime
+        .collection_ids("Room", "r", "bookings")
+        .await
+        .expect("bookings");
+    assert_eq!(
+        bookings.len(),
+        1,
+        "double booking: {one:?} {two:?} → {bookings:?}"
+    );
+    assert_eq!(
+        [one.is_ok(), two.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "{one:?} {two:?}"
+    );
+}
+
+/// Rule 4: the setter's fast path recognises a duplicate in its one round trip, so a
+/// retry of an old setter cannot overwrite a newer value; and it never revives a deleted
+/// object.
+async fn a_retried_setter_never_undoes_a_later_change(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Counter",
+            "c",
+            fields(json!({ "count": 0 })),
+        )
+        .await
+        .expect("counter");
+    let old = InvocationId::new();
+    runtime
+        .set_field(&old, "Counter", "c", "count", json!(1))
+        .await
+        .expect("set 1");
+    runtime
+        .set_field(&InvocationId::new(), "Counter", "c", "count", json!(2))
+        .await
+        .expect("set 2");
+    runtime
+        .set_field(&old, "Counter", "c", "count", json!(1))
+        .await
+        .expect("retry of set 1");
+    assert_eq!(
+        runtime.get("Counter", "c").await.expect("c")["count"],
+        json!(2)
+    );
+    runtime
+        .delete(&InvocationId::new(), "Counter", "c")
+        .await
+        .expect("delete");
+    let revived = runtime
+        .set_field(&InvocationId::new(), "Counter", "c", "count", json!(3))
+        .await;
+    assert!(
+        matches!(revived, Err(Error::NotFound { .. })),
+        "{revived:?}"
+    );
+    assert!(!runtime.exists("Counter", "c").await.expect("exists"));
+}
+
+/// Rule 3 for many-to-many: a link bumps both owners, so a student reading a course's list
+/// conflicts with another student joining it concurrently.
+async fn many_to_many_reads_see_concurrent_links(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(&InvocationId::new(), "Course", "c", fields(json!({})))
+        .await
+        .expect("course");
+    for id in ["s1", "s2"] {
+        runtime
+            .create(&InvocationId::new(), "Student", id, fields(json!({})))
+            .await
+            .expect("student");
+    }
+    let meet = samples::Rendezvous::register("capacity", 2);
+    let enrol = |student: &str| {
+        call(
+            "Student",
+            student,
+            "enrolIfRoom",
+            json!({ "course": "c", "capacity": 1, "meet": meet }),
+        )
+    };
+    let (first, second) = (enrol("s1"), enrol("s2"));
+    let (one, two) = tokio::join!(runtime.invoke(&first), runtime.invoke(&second));
+    let students = runtime
+        .collection_ids("Course", "c", "students")
+        .await
+        .expect("students");
+    assert_eq!(
+        students.len(),
+        1,
+        "over capacity: {one:?} {two:?} → {students:?}"
+    );
+}
+
+/// A method that raises a typed error commits no change, only its recorded outcome.
+async fn a_failed_method_changes_nothing(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    runtime
+        .create(
+            &InvocationId::new(),
+            "Counter",
+            "c",
+            fields(json!({ "count": 1 })),
+        )
+        .await
+        .expect("counter");
+    let failing = call("Counter", "c", "incrementThenFail", json!({}));
+    let outcome = runtime.invoke(&failing).await;
+    assert!(
+        matches!(&outcome, Err(Error::User { name, .. }) if name == "Nope"),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        runtime.get("Counter", "c").await.expect("c")["count"],
+        json!(1)
+    );
+    assert_eq!(
+        runtime.invoke(&failing).await,
+        outcome,
+        "the failure is the recorded outcome"
+    );
+}
+
+async fn the_outbox_collector_delivers_in_the_background(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for id in ["x", "y"] {
+        runtime
+            .create(
+                &InvocationId::new(),
+                "Counter",
+                id,
+                fields(json!({ "count": 0 })),
+            )
+            .await
+            .expect("create");
+    }
+    let collector = runtime.spawn_outbox_collector(Duration::from_millis(5));
+    for _ in 0..3 {
+        runtime
+            .invoke(&call(
+                "Counter",
+                "x",
+                "incrementLater",
+                json!({ "other": "y" }),
+            ))
+            .await
+            .expect("send");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut count = json!(0);
+    while std::time::Instant::now() < deadline {
+        count = runtime.get("Counter", "y").await.expect("y")["count"].clone();
+        if count == json!(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    collector.stop().await;
+    assert_eq!(count, json!(3), "the collector did not deliver every call");
+    assert_eq!(
+        runtime.deliver_outbox(10).await,
+        Ok(0),
+        "nothing is left behind"
+    );
 }

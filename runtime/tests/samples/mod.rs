@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use nubes_runtime::{
@@ -85,13 +88,68 @@ pub async fn runtime(store: Arc<dyn Store>, config: Config) -> Runtime {
         .handler("Account", Arc::new(Accounts))
         .handler("Room", Arc::new(Rooms))
         .handler("Booking", Arc::new(NoMethods))
-        .handler("Student", Arc::new(NoMethods))
+        .handler("Student", Arc::new(Students))
         .handler("Course", Arc::new(NoMethods))
         .handler("Folder", Arc::new(NoMethods))
         .handler("Doc", Arc::new(NoMethods))
         .build();
     runtime.ensure_tables().await.expect("tables are created");
     runtime
+}
+
+/// A meeting point for concurrent invocations: the first `parties` arrivals wait for each
+/// other (so all have read before any commits); later arrivals (re-runs) pass at once.
+pub struct Rendezvous {
+    arrived: AtomicUsize,
+    parties: usize,
+}
+
+fn rendezvous_registry() -> &'static Mutex<HashMap<String, Arc<Rendezvous>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Arc<Rendezvous>>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl Rendezvous {
+    /// Registers a meeting point for `parties` invocations; returns its unique name, to
+    /// pass as the `meet` argument.
+    pub fn register(name: &str, parties: usize) -> String {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let unique = format!("{name}-{}", NEXT.fetch_add(1, Ordering::SeqCst));
+        let rendezvous = Arc::new(Rendezvous {
+            arrived: AtomicUsize::new(0),
+            parties,
+        });
+        rendezvous_registry()
+            .lock()
+            .expect("registry lock")
+            .insert(unique.clone(), rendezvous);
+        unique
+    }
+
+    /// Waits at the meeting point named in `args["meet"]`, if any.
+    async fn meet(args: &Value) {
+        let Some(name) = args["meet"].as_str() else {
+            return;
+        };
+        let Some(rendezvous) = rendezvous_registry()
+            .lock()
+            .expect("registry lock")
+            .get(name)
+            .cloned()
+        else {
+            return;
+        };
+        let arrival = rendezvous.arrived.fetch_add(1, Ordering::SeqCst) + 1;
+        if arrival > rendezvous.parties {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while rendezvous.arrived.load(Ordering::SeqCst) < rendezvous.parties
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
 }
 
 /// A JSON object from pairs.
@@ -143,6 +201,15 @@ impl ObjectHandler for Counters {
                 fields.insert("count".into(), json!(count));
                 Ok(json!(count))
             }
+            // Changes this counter, then fails: the change must not commit.
+            "incrementThenFail" => {
+                let fields = ctx.get_mut("Counter", &this.id).await?;
+                fields.insert("count".into(), json!(-100));
+                Err(Error::User {
+                    name: "Nope".into(),
+                    data: Value::Null,
+                })
+            }
             // A nested call: increments `other` inline, then this counter.
             "incrementBoth" => {
                 let other = text(&args, "other")?.to_string();
@@ -155,6 +222,31 @@ impl ObjectHandler for Counters {
                 let other = text(&args, "other")?;
                 ctx.send("Counter", other, "increment", json!({ "by": 1 }))?;
                 Ok(Value::Null)
+            }
+            // Books `slot` of `room` from outside the room: the room is only read (its
+            // bookings) and gains a booking; it is not this invocation's target.
+            "bookFor" => {
+                let room = text(&args, "room")?.to_string();
+                let slot = int(&args, "slot")?;
+                let booking = text(&args, "booking")?.to_string();
+                let bookings = ctx.collection("Room", &room, "bookings").await?;
+                Rendezvous::meet(&args).await;
+                if bookings
+                    .iter()
+                    .any(|(_, b)| b.get("slot") == Some(&json!(slot)))
+                {
+                    return Err(Error::User {
+                        name: "Taken".into(),
+                        data: json!({ "slot": slot }),
+                    });
+                }
+                ctx.create(
+                    "Booking",
+                    &booking,
+                    fields(json!({ "room": room, "slot": slot })),
+                )
+                .await?;
+                Ok(json!(booking))
             }
             // Tries to change a read-only field of another object.
             "stealAccount" => {
@@ -214,6 +306,33 @@ impl ObjectHandler for Accounts {
                     .await?;
                 Ok(json!(from_balance - amount))
             }
+            // Withdraws from this account as long as this and `partner` together keep a
+            // non-negative balance: reads `partner`, writes only this account.
+            "withdrawJoint" => {
+                let partner = text(&args, "partner")?.to_string();
+                let amount = int(&args, "amount")?;
+                let mine = ctx
+                    .this()
+                    .await?
+                    .get("balance")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                let theirs = ctx
+                    .load("Account", &partner)
+                    .await?
+                    .and_then(|fields| fields.get("balance").and_then(Value::as_i64))
+                    .unwrap_or(0);
+                Rendezvous::meet(&args).await;
+                if mine + theirs < amount {
+                    return Err(Error::User {
+                        name: "Insufficient".into(),
+                        data: json!({ "balance": mine + theirs, "amount": amount }),
+                    });
+                }
+                ctx.set("Account", &this.id, "balance", json!(mine - amount))
+                    .await?;
+                Ok(json!(mine - amount))
+            }
             _ => Err(unknown(method)),
         }
     }
@@ -255,6 +374,38 @@ impl ObjectHandler for Rooms {
             "freeSlots" => {
                 let bookings = ctx.collection("Room", &this.id, "bookings").await?;
                 Ok(json!(10 - bookings.len() as i64))
+            }
+            _ => Err(unknown(method)),
+        }
+    }
+}
+
+/// `Student { courses: [Course] @hasMany(students) }` with `enrolIfRoom(course, capacity)`.
+pub struct Students;
+
+#[async_trait]
+impl ObjectHandler for Students {
+    fn is_readonly(&self, _: &str) -> bool {
+        false
+    }
+
+    async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error> {
+        let this = ctx.this_ref().clone();
+        match method {
+            // Joins `course` unless it already has `capacity` students.
+            "enrolIfRoom" => {
+                let course = text(&args, "course")?.to_string();
+                let capacity = int(&args, "capacity")?;
+                let students = ctx.collection_ids("Course", &course, "students").await?;
+                Rendezvous::meet(&args).await;
+                if students.len() as i64 >= capacity {
+                    return Err(Error::User {
+                        name: "Full".into(),
+                        data: json!({ "course": course }),
+                    });
+                }
+                ctx.add_to("Student", &this.id, "courses", &course).await?;
+                Ok(Value::Null)
             }
             _ => Err(unknown(method)),
         }
