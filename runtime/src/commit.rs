@@ -6,13 +6,11 @@
 //! bumps its owner's version; deleted objects lose their edges on both sides. The rules
 //! are those of `docs/runtime.md`.
 
-use std::collections::BTreeSet;
-
 use serde_json::{json, Map, Value};
 
-use crate::ctx::{edge_key, object_key, user_fields, Ctx, State};
+use crate::ctx::{edge_key, object_key, user_fields, Ctx, State, CASCADING};
 use crate::error::Error;
-use crate::invocation::{Invocation, ObjectRef};
+use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::records;
 use crate::relations::stored_edge_ids;
 use crate::schema::Relation;
@@ -38,6 +36,11 @@ pub(crate) async fn prepare(
     cascade_deletes(ctx).await?;
     derive_one_to_many(ctx).await?;
     enforce_readonly(ctx)?;
+    enforce_field_rules(ctx)?;
+    // Objects whose collections changed are read (batched) so that a bump is conditioned
+    // on the version seen and never lands on a tombstone or an absent item.
+    let bumped: Vec<ObjectRef> = ctx.bumps.iter().cloned().collect();
+    ctx.entries(&bumped).await?;
     let ops = operations(ctx, outcome);
     if ops.len() > MAX_WRITE_OPS {
         return Err(Error::validation(format!(
@@ -83,17 +86,23 @@ async fn cascade_deletes(ctx: &mut Ctx) -> Result<(), Error> {
                     "{object} has too many relationships to delete inside another call: delete it on its own"
                 )));
             }
-            let step = ctx.next_step();
-            ctx.outbox.push(Invocation {
-                id: ctx.invocation.child(step),
-                type_name: object.type_name.clone(),
-                object: object.id.clone(),
-                method: CASCADE_METHOD.to_string(),
-                args: Value::Null,
-            });
+            queue_cascade(ctx, &object);
         }
     }
     Ok(())
+}
+
+/// Queues the next chunk of `object`'s cascade. Only one commit of this invocation can
+/// land, so a fresh id per chunk keeps each chunk exactly-once and keeps ids short.
+pub(crate) fn queue_cascade(ctx: &mut Ctx, object: &ObjectRef) {
+    ctx.cascading = Some(true);
+    ctx.outbox.push(Invocation {
+        id: InvocationId::new(),
+        type_name: object.type_name.clone(),
+        object: object.id.clone(),
+        method: CASCADE_METHOD.to_string(),
+        args: Value::Null,
+    });
 }
 
 /// Removes up to `budget` operations' worth of `object`'s relationships; true when some
@@ -145,11 +154,12 @@ pub(crate) async fn cascade(
                         children.len()
                     )));
                 }
+                // Read only the children this chunk changes: each read is part of the write.
+                let fits = budget.saturating_sub(used) / 2;
+                let more = children.len() > fits;
+                let children: Vec<ObjectRef> = children.into_iter().take(fits).collect();
                 ctx.entries(&children).await?;
                 for child in children {
-                    if used + 2 > budget {
-                        return Ok(true);
-                    }
                     if let Some(entry) = ctx.objects.get_mut(&child) {
                         if let Some(fields) = entry.fields.as_mut() {
                             fields.remove(back);
@@ -159,6 +169,9 @@ pub(crate) async fn cascade(
                         }
                     }
                     used += 2;
+                }
+                if more {
+                    return Ok(true);
                 }
             }
             Relation::BackReference { .. } | Relation::ReferenceList { .. } => {}
@@ -246,13 +259,58 @@ fn enforce_readonly(ctx: &Ctx) -> Result<(), Error> {
     Ok(())
 }
 
+/// Field names starting with `_` belong to the runtime; a reference holds an id (text)
+/// or nothing, and a required reference back to a parent always holds one.
+fn enforce_field_rules(ctx: &Ctx) -> Result<(), Error> {
+    for (object, entry) in &ctx.objects {
+        if !matches!(entry.state, State::Changed | State::Created) {
+            continue;
+        }
+        let Some(fields) = &entry.fields else {
+            continue;
+        };
+        if let Some(name) = fields.keys().find(|name| name.starts_with('_')) {
+            return Err(Error::validation(format!(
+                "`{name}` cannot be a field of {object}: names starting with `_` belong to the runtime"
+            )));
+        }
+        let Some(object_type) = ctx.env.schema.object(&object.type_name) else {
+            continue;
+        };
+        for (field, relation) in &object_type.relations {
+            let Relation::BackReference {
+                optional, target, ..
+            } = relation
+            else {
+                continue;
+            };
+            match fields.get(field) {
+                Some(Value::String(_)) => {}
+                None if *optional => {}
+                None => {
+                    return Err(Error::validation(format!(
+                        "`{}.{field}` is required: {object} must always belong to a {target}",
+                        object.type_name
+                    )))
+                }
+                Some(other) => {
+                    return Err(Error::validation(format!(
+                        "`{}.{field}` holds the id of a {target}, not {other}",
+                        object.type_name
+                    )))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The write operations, one per item.
 fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
     let config = &ctx.env.config;
     let now = config.clock.now_ms();
     let root = &ctx.targets[0];
     let mut ops = Vec::new();
-    let mut written: BTreeSet<&ObjectRef> = BTreeSet::new();
     for (object, entry) in &ctx.objects {
         let key = object_key(&ctx.env, object);
         let seen = entry.version();
@@ -263,8 +321,7 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
         };
         let mut item = match entry.state {
             State::Read if !is_root => {
-                written.insert(object);
-                if ctx.bumps.contains(object) {
+                if ctx.bumps.contains(object) && entry.fields.is_some() {
                     let update = Update {
                         bump_version: true,
                         ..Update::default()
@@ -288,7 +345,7 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
             State::Deleted => {
                 let mut tombstone = Map::new();
                 tombstone.insert(DELETED.to_string(), Value::Bool(true));
-                let expires = (now + config.tombstone_ttl.as_millis() as u64) / 1000;
+                let expires = (now + config.tombstone_ttl().as_millis() as u64) / 1000;
                 tombstone.insert(EXPIRES.to_string(), Value::from(expires));
                 tombstone
             }
@@ -296,12 +353,21 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
         if entry.state == State::Read && is_root && entry.fields.is_none() {
             // The root is a tombstone: keep it one (a cascade chunk records on it).
             if let Some(original) = &entry.original {
-                for name in [DELETED, EXPIRES] {
+                for name in [DELETED, EXPIRES, CASCADING] {
                     if let Some(value) = original.get(name) {
                         item.insert(name.to_string(), value.clone());
                     }
                 }
             }
+        }
+        match ctx.cascading {
+            Some(true) if is_root && entry.fields.is_none() => {
+                item.insert(CASCADING.to_string(), Value::Bool(true));
+            }
+            Some(false) if is_root => {
+                item.remove(CASCADING);
+            }
+            _ => {}
         }
         let previous_records = entry
             .original
@@ -318,29 +384,14 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
                 ctx.invocation.as_str(),
                 record,
                 now,
-                config.window_ms(),
+                config.keep_records_ms(),
                 config.max_records,
             );
         }
-        written.insert(object);
         ops.push(WriteOp::Put {
             key,
             item,
             condition,
-        });
-    }
-    for object in &ctx.bumps {
-        if written.contains(object) {
-            continue;
-        }
-        let update = Update {
-            bump_version: true,
-            ..Update::default()
-        };
-        ops.push(WriteOp::Update {
-            key: object_key(&ctx.env, object),
-            update,
-            condition: Condition::LiveWithout(ctx.invocation.0.clone()),
         });
     }
     for (key, edge) in &ctx.edges {

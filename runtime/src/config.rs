@@ -58,8 +58,9 @@ pub struct Config {
     pub backoff: Duration,
     /// How many relationship edges one query page returns. Default 1000.
     pub page_size: usize,
-    /// How long a deleted object's tombstone is kept. Default: twice the dedup window.
-    pub tombstone_ttl: Duration,
+    /// How long a deleted object's tombstone is kept; `None` (the default) means twice the
+    /// dedup window. Never less than the dedup window.
+    pub tombstone_ttl: Option<Duration>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -72,7 +73,7 @@ impl Default for Config {
             max_attempts: 12,
             backoff: Duration::from_millis(2),
             page_size: 1000,
-            tombstone_ttl: Duration::from_secs(30 * 60),
+            tombstone_ttl: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -95,5 +96,19 @@ impl Config {
     /// The dedup window in milliseconds.
     pub fn window_ms(&self) -> u64 {
         self.dedup_window.as_millis() as u64
+    }
+
+    /// How long result records are kept: the window and half of it again, so that a client
+    /// clock running ahead by up to half the window cannot get an invocation past the age
+    /// check after its record is gone.
+    pub fn keep_records_ms(&self) -> u64 {
+        self.window_ms() + self.window_ms() / 2
+    }
+
+    /// How long tombstones are kept.
+    pub fn tombstone_ttl(&self) -> Duration {
+        self.tombstone_ttl
+            .unwrap_or(self.dedup_window * 2)
+            .max(self.dedup_window + self.dedup_window / 2)
     }
 }

@@ -14,6 +14,9 @@ use crate::runtime::Env;
 use crate::schema::{ObjectType, Relation};
 use crate::store::{version_of, Item, Key, DELETED, MAX_BATCH_GET};
 
+/// The attribute on a tombstone whose relationships are still being removed in chunks.
+pub(crate) const CASCADING: &str = "_cascading";
+
 /// The sort key of an object's own item.
 pub const OBJECT_SK: &str = "#";
 
@@ -82,6 +85,14 @@ pub(crate) fn object_key(env: &Env, object: &ObjectRef) -> Key {
     Key::new(env.schema.table(&object.type_name), &object.id, OBJECT_SK)
 }
 
+/// The buffered changes of a context at one moment, to undo a failed nested call.
+struct Savepoint {
+    objects: BTreeMap<ObjectRef, (Option<Item>, State)>,
+    edges: BTreeMap<Key, Option<Item>>,
+    bumps: BTreeSet<ObjectRef>,
+    outbox: usize,
+}
+
 /// The context of one invocation. Method code reads and changes objects only through it.
 pub struct Ctx {
     pub(crate) env: Arc<Env>,
@@ -97,6 +108,10 @@ pub struct Ctx {
     pub(crate) bumps: BTreeSet<ObjectRef>,
     /// Asynchronous calls to deliver after the commit.
     pub(crate) outbox: Vec<Invocation>,
+    /// Whether the root target, a tombstone, still has relationships for a queued cascade
+    /// chunk to remove: `Some` when this invocation decided it, `None` to keep what is
+    /// stored.
+    pub(crate) cascading: Option<bool>,
 }
 
 impl Ctx {
@@ -116,6 +131,7 @@ impl Ctx {
             edges: BTreeMap::new(),
             bumps: BTreeSet::new(),
             outbox: Vec::new(),
+            cascading: None,
         }
     }
 
@@ -215,6 +231,10 @@ impl Ctx {
         self.require_writable("change objects")?;
         let object = ObjectRef::new(type_name, id);
         let entry = self.entry(&object).await?;
+        // Only an object that exists can change: a tombstone must stay one.
+        if entry.fields.is_none() {
+            return Err(Error::not_found(type_name, id));
+        }
         if entry.state == State::Read {
             entry.state = State::Changed;
         }
@@ -252,6 +272,20 @@ impl Ctx {
                 id: id.to_string(),
             });
         }
+        if entry.state == State::Deleted {
+            return Err(Error::validation(format!(
+                "{object} was deleted by this invocation: it cannot be created again in the same one"
+            )));
+        }
+        if entry
+            .original
+            .as_ref()
+            .is_some_and(|item| item.contains_key(CASCADING))
+        {
+            return Err(Error::validation(format!(
+                "{object} is still being deleted (its relationships are being removed): create it again once that has finished"
+            )));
+        }
         entry.fields = Some(
             fields
                 .into_iter()
@@ -276,7 +310,31 @@ impl Ctx {
         } else {
             State::Deleted
         };
+        self.forget_links(&object);
         Ok(())
+    }
+
+    /// Drops the buffered many-to-many changes that involve `object`, which is being
+    /// deleted: its stored edges go with the cascade, and no new edge may point at it.
+    fn forget_links(&mut self, object: &ObjectRef) {
+        let table = self.env.schema.table(&object.type_name);
+        let suffix = format!("#{}", object.id);
+        let schema = &self.env.schema;
+        self.edges.retain(|key, _| {
+            if key.table == table && key.pk == object.id {
+                return false;
+            }
+            let points_here = key.sk.ends_with(&suffix)
+                && schema.types().any(|owner| {
+                    schema.table(&owner.name) == key.table
+                        && owner.relations.iter().any(|(field, relation)| {
+                            key.sk == format!("rel#{field}{suffix}")
+                                && matches!(relation, Relation::ManyToMany { target, .. } if *target == object.type_name)
+                        })
+                });
+            !points_here
+        });
+        self.bumps.remove(object);
     }
 
     fn relation(&self, type_name: &str, field: &str) -> Result<Relation, Error> {
@@ -541,10 +599,55 @@ impl Ctx {
             return Err(Error::not_found(type_name, id));
         }
         self.next_step();
+        let savepoint = self.savepoint();
+        let was_readonly = self.readonly;
+        self.readonly |= handler.is_readonly(method);
         self.targets.push(ObjectRef::new(type_name, id));
         let result = Box::pin(handler.call(self, method, args)).await;
         self.targets.pop();
+        self.readonly = was_readonly;
+        if result.is_err() {
+            // A failed call changes nothing, even when its caller carries on.
+            self.restore(savepoint);
+        }
         result
+    }
+
+    /// The buffered changes as they are now (reads are kept apart: they stay read).
+    fn savepoint(&self) -> Savepoint {
+        Savepoint {
+            objects: self
+                .objects
+                .iter()
+                .map(|(object, entry)| (object.clone(), (entry.fields.clone(), entry.state)))
+                .collect(),
+            edges: self.edges.clone(),
+            bumps: self.bumps.clone(),
+            outbox: self.outbox.len(),
+        }
+    }
+
+    /// Undoes every change made since `savepoint`; objects read since then stay read.
+    fn restore(&mut self, savepoint: Savepoint) {
+        for (object, entry) in &mut self.objects {
+            match savepoint.objects.get(object) {
+                Some((fields, state)) => {
+                    entry.fields = fields.clone();
+                    entry.state = *state;
+                }
+                None => {
+                    entry.fields = entry
+                        .original
+                        .as_ref()
+                        .filter(|item| !item.contains_key(DELETED))
+                        .map(user_fields);
+                    entry.state = State::Read;
+                }
+            }
+        }
+        self.edges = savepoint.edges;
+        self.bumps = savepoint.bumps;
+        self.outbox.truncate(savepoint.outbox);
     }
 
     /// Calls a method asynchronously: the call is stored with this invocation's commit and

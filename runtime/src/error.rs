@@ -52,6 +52,13 @@ pub enum Error {
         /// What the store said.
         message: String,
     },
+    /// The invocation id is older than the dedup window: it may have run already, so it is
+    /// not run again (exactly-once becomes at-most-once past the window).
+    #[error("invocation {invocation} is older than the dedup window: it may have run already, so it is not run again")]
+    Expired {
+        /// The refused invocation id.
+        invocation: String,
+    },
     /// The store refused the request (a missing table, a malformed item …).
     #[error("store error: {message}")]
     Store {

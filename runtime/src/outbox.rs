@@ -11,9 +11,35 @@ use crate::store::{Condition, Key, WriteOp};
 
 /// The partition all outbox messages live in.
 const PARTITION: &str = "outbox";
+/// The sort-key prefix of pending messages.
+const PENDING: &str = "msg#";
+/// The sort-key prefix of messages set aside: unreadable, or too old to run safely.
+const SET_ASIDE: &str = "aside#";
 
 fn key(env: &Env, message: &str) -> Key {
-    Key::new(env.schema.outbox_table(), PARTITION, message)
+    Key::new(
+        env.schema.outbox_table(),
+        PARTITION,
+        format!("{PENDING}{message}"),
+    )
+}
+
+/// A stored message.
+pub(crate) struct Message {
+    key: Key,
+    item: Map<String, Value>,
+}
+
+impl Message {
+    /// The call it carries, if it can be read.
+    pub(crate) fn invocation(&self) -> Option<Invocation> {
+        serde_json::from_value(self.item.get("invocation")?.clone()).ok()
+    }
+
+    /// Where it is stored.
+    pub(crate) fn key(&self) -> &Key {
+        &self.key
+    }
 }
 
 /// The write that stores `message` (written once: a re-run of the commit is refused by
@@ -31,26 +57,59 @@ pub(crate) fn put(env: &Env, message: &Invocation) -> WriteOp {
     }
 }
 
-/// Up to `limit` pending messages, oldest first.
-pub(crate) async fn pending(env: &Env, limit: usize) -> Result<Vec<Invocation>, Error> {
+/// Up to `limit` pending messages, in id order.
+pub(crate) async fn pending(env: &Env, limit: usize) -> Result<Vec<Message>, Error> {
+    let table = env.schema.outbox_table();
     let page = env
         .store
-        .query(&env.schema.outbox_table(), PARTITION, "", None, limit)
+        .query(&table, PARTITION, PENDING, None, limit)
         .await?;
     Ok(page
         .items
         .into_iter()
-        .filter_map(|(_, item)| serde_json::from_value(item.get("invocation")?.clone()).ok())
+        .map(|(sk, item)| Message {
+            key: Key::new(&table, PARTITION, sk),
+            item,
+        })
         .collect())
 }
 
 /// Removes a delivered message.
-pub(crate) async fn remove(env: &Env, message: &Invocation) -> Result<(), Error> {
+pub(crate) async fn remove(env: &Env, message: &Message) -> Result<(), Error> {
     env.store
         .write(vec![WriteOp::Delete {
-            key: key(env, message.id.as_str()),
+            key: message.key.clone(),
             condition: Condition::Always,
         }])
+        .await?;
+    Ok(())
+}
+
+/// Moves a message that must not be delivered to the set-aside prefix, for an operator to
+/// look at, so it no longer holds up the others.
+pub(crate) async fn set_aside(env: &Env, message: &Message) -> Result<(), Error> {
+    let suffix = message
+        .key
+        .sk
+        .strip_prefix(PENDING)
+        .unwrap_or(&message.key.sk);
+    let aside = Key::new(
+        &message.key.table,
+        PARTITION,
+        format!("{SET_ASIDE}{suffix}"),
+    );
+    env.store
+        .write(vec![
+            WriteOp::Put {
+                key: aside,
+                item: message.item.clone(),
+                condition: Condition::Always,
+            },
+            WriteOp::Delete {
+                key: message.key.clone(),
+                condition: Condition::Always,
+            },
+        ])
         .await?;
     Ok(())
 }
@@ -67,6 +126,9 @@ impl OutboxCollector {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             loop {
+                if *stopped.borrow() {
+                    return;
+                }
                 match runtime.deliver_outbox(100).await {
                     Ok(delivered) if delivered > 0 => continue,
                     Ok(_) => {}

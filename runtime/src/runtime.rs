@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::commit::{self, CASCADE_METHOD};
 use crate::config::Config;
-use crate::ctx::{object_key, user_fields, Ctx, State};
+use crate::ctx::{object_key, user_fields, Ctx, State, CASCADING};
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::outbox::{self, OutboxCollector};
@@ -143,6 +143,17 @@ impl Runtime {
     /// Runs a declared method. Read-only methods take the read path; the rest run exactly
     /// once per invocation id.
     pub async fn invoke(&self, invocation: &Invocation) -> Result<Value, Error> {
+        if invocation.method.starts_with('_') {
+            return Err(Error::validation(format!(
+                "`{}` is not a method: names starting with `_` belong to the runtime",
+                invocation.method
+            )));
+        }
+        self.dispatch(invocation).await
+    }
+
+    /// Runs a method, or one of the runtime's own calls that the outbox carries.
+    async fn dispatch(&self, invocation: &Invocation) -> Result<Value, Error> {
         let target = ObjectRef::new(&invocation.type_name, &invocation.object);
         if invocation.method == CASCADE_METHOD {
             return self
@@ -245,6 +256,11 @@ impl Runtime {
             .schema
             .object(type_name)
             .ok_or_else(|| Error::validation(format!("unknown object type `{type_name}`")))?;
+        if field.starts_with('_') {
+            return Err(Error::validation(format!(
+                "`{field}` is not a field: names starting with `_` belong to the runtime"
+            )));
+        }
         if object_type.readonly.iter().any(|name| name == field) {
             return Err(Error::validation(format!(
                 "`{type_name}.{field}` is read-only: it is set when the object is created and never changes"
@@ -296,7 +312,7 @@ impl Runtime {
             .await;
         match result {
             Ok(item) => {
-                self.prune_after_fast_path(&key, &item).await;
+                self.prune_after_fast_path(&key, &item, id.as_str()).await;
                 Ok(())
             }
             Err(StoreError::ConditionFailed { current, .. }) => match current {
@@ -313,7 +329,7 @@ impl Runtime {
     /// Setters add records without reading; once an object holds more than the cap, one
     /// extra conditional update drops the expired and oldest ones (best effort: losing the
     /// race to another writer leaves it to the next call).
-    async fn prune_after_fast_path(&self, key: &crate::store::Key, item: &Item) {
+    async fn prune_after_fast_path(&self, key: &crate::store::Key, item: &Item, written_by: &str) {
         let config = &self.env.config;
         let Some(records) = item.get(INVOCATIONS).and_then(Value::as_object) else {
             return;
@@ -322,7 +338,14 @@ impl Runtime {
             return;
         }
         let now = config.clock.now_ms();
-        let gone = records::expired(records, now, config.window_ms(), config.max_records / 2);
+        let mut gone = records::expired(
+            records,
+            now,
+            config.keep_records_ms(),
+            (config.max_records / 2).max(1),
+        );
+        // Never the record just written: its retry must still find it.
+        gone.retain(|invocation| invocation != written_by);
         let update = Update {
             remove_invocations: gone,
             ..Update::default()
@@ -393,15 +416,29 @@ impl Runtime {
     pub async fn deliver_outbox(&self, limit: usize) -> Result<usize, Error> {
         let mut delivered = 0;
         for message in outbox::pending(&self.env, limit).await? {
-            match self.invoke(&message).await {
-                Err(error) if error.is_retryable() => {
-                    tracing::debug!(invocation = %message.id, %error, "delivery failed; will retry");
+            let Some(invocation) = message.invocation() else {
+                tracing::error!(message = %message.key(), "unreadable outbox message set aside");
+                outbox::set_aside(&self.env, &message).await?;
+                continue;
+            };
+            match self.dispatch(&invocation).await {
+                // Its outcome is recorded (or it never can be): delivered.
+                Ok(_)
+                | Err(
+                    Error::User { .. }
+                    | Error::NotFound { .. }
+                    | Error::AlreadyExists { .. }
+                    | Error::Validation { .. },
+                ) => {}
+                Err(error @ Error::Expired { .. }) => {
+                    tracing::error!(invocation = %invocation.id, %error, "outbox message set aside");
+                    outbox::set_aside(&self.env, &message).await?;
                     continue;
                 }
                 Err(error) => {
-                    tracing::warn!(invocation = %message.id, %error, "asynchronous call failed")
+                    tracing::debug!(invocation = %invocation.id, %error, "delivery failed; will retry");
+                    continue;
                 }
-                Ok(_) => {}
             }
             outbox::remove(&self.env, &message).await?;
             delivered += 1;
@@ -458,6 +495,14 @@ impl Runtime {
                     return stored;
                 }
                 let exists = entry.fields.is_some();
+                let cascading = entry
+                    .original
+                    .as_ref()
+                    .is_some_and(|item| item.contains_key(CASCADING));
+                if matches!(operation, Operation::Cascade) && (exists || !cascading) {
+                    // Nothing left to remove (or not a deleted object): done.
+                    return Ok(Value::Null);
+                }
                 match (&operation, exists) {
                     (Operation::Create { .. }, true) => {
                         return Err(Error::AlreadyExists {
@@ -536,7 +581,9 @@ async fn run(ctx: &mut Ctx, operation: &Operation) -> Result<Value, Error> {
         Operation::Cascade => {
             let budget = MAX_WRITE_OPS - 8;
             if commit::cascade(ctx, &target, budget).await? {
-                ctx.send(type_name, id, CASCADE_METHOD, Value::Null)?;
+                commit::queue_cascade(ctx, &target);
+            } else {
+                ctx.cascading = Some(false);
             }
             if let Some(entry) = ctx.objects.get_mut(&target) {
                 entry.state = State::Read;
@@ -568,10 +615,9 @@ fn check_age(id: &InvocationId, config: &Config) -> Result<(), Error> {
     let created_ms = seconds * 1000 + u64::from(nanos) / 1_000_000;
     let now = config.clock.now_ms();
     if now.saturating_sub(created_ms) > config.window_ms() {
-        return Err(Error::validation(format!(
-            "invocation {id} is older than the dedup window ({} s): it may have run already, so it is not run again",
-            config.dedup_window.as_secs()
-        )));
+        return Err(Error::Expired {
+            invocation: id.to_string(),
+        });
     }
     Ok(())
 }

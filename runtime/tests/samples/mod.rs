@@ -210,6 +210,26 @@ impl ObjectHandler for Counters {
                     data: Value::Null,
                 })
             }
+            // Sets a field of any object, carrying on if it does not exist.
+            "touch" => {
+                let (type_name, id) = (
+                    text(&args, "type")?.to_string(),
+                    text(&args, "id")?.to_string(),
+                );
+                let _ignored = ctx.set(&type_name, &id, "touched", json!(true)).await;
+                Ok(Value::Null)
+            }
+            // Calls a failing method of `other`, carries on, and increments this counter.
+            "tryOther" => {
+                let other = text(&args, "other")?.to_string();
+                let failed = ctx
+                    .call("Counter", &other, "incrementThenFail", json!({}))
+                    .await;
+                let fields = ctx.get_mut("Counter", &this.id).await?;
+                let count = fields.get("count").and_then(Value::as_i64).unwrap_or(0) + 1;
+                fields.insert("count".into(), json!(count));
+                Ok(json!(failed.is_err()))
+            }
             // A nested call: increments `other` inline, then this counter.
             "incrementBoth" => {
                 let other = text(&args, "other")?.to_string();
