@@ -12,7 +12,7 @@ use nubes_runtime::store::{Condition, Key, Store, WriteOp, INVOCATIONS};
 use nubes_runtime::{
     Clock, Config, Error, Invocation, InvocationId, ManualClock, Runtime, SystemClock,
 };
-use samples::fields;
+use samples::{fields, make};
 use serde_json::{json, Value};
 
 /// Runs each listed test body once per store: `sqlite::name` and `dynamo::name`.
@@ -90,15 +90,7 @@ fn rt(runtime: &Runtime) -> u64 {
 
 async fn a_method_runs_once_per_invocation_id(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Counter",
-            "c",
-            fields(json!({ "count": 0 })),
-        )
-        .await
-        .expect("create");
+    make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
     let increment = call("Counter", "c", "increment", json!({ "by": 5 }));
     assert_eq!(runtime.invoke(&increment).await, Ok(json!(5)));
     assert_eq!(
@@ -117,15 +109,7 @@ async fn a_method_runs_once_per_invocation_id(store: Arc<dyn Store>) {
 async fn round_trips_per_operation(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     let before = rt(&runtime);
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Counter",
-            "c",
-            fields(json!({ "count": 0 })),
-        )
-        .await
-        .expect("create");
+    make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
     assert_eq!(rt(&runtime) - before, 2, "create = read + conditional put");
 
     let before = rt(&runtime);
@@ -188,10 +172,7 @@ async fn a_collection_costs_pages_plus_batches(store: Arc<dyn Store>) {
         ..Config::default()
     };
     let runtime = samples::runtime(store.clone(), config).await;
-    runtime
-        .create(&InvocationId::new(), "Room", "r", fields(json!({})))
-        .await
-        .expect("create room");
+    make(&runtime, "Room", "r", json!({})).await;
     // Write 1,000 bookings and their edges directly, 100 items per write.
     let mut ops = Vec::new();
     for n in 0..1000 {
@@ -235,15 +216,13 @@ async fn a_collection_costs_pages_plus_batches(store: Arc<dyn Store>) {
 async fn typed_errors_are_recorded_outcomes(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for (id, balance) in [("a", 10), ("b", 0)] {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Account",
-                id,
-                fields(json!({ "owner": id, "balance": balance })),
-            )
-            .await
-            .expect("create");
+        make(
+            &runtime,
+            "Account",
+            id,
+            json!({ "owner": id, "balance": balance }),
+        )
+        .await;
     }
     let transfer = call(
         "Account",
@@ -281,15 +260,7 @@ async fn typed_errors_are_recorded_outcomes(store: Arc<dyn Store>) {
 async fn nested_calls_commit_together(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for id in ["x", "y"] {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Counter",
-                id,
-                fields(json!({ "count": 0 })),
-            )
-            .await
-            .expect("create");
+        make(&runtime, "Counter", id, json!({ "count": 0 })).await;
     }
     let both = call("Counter", "x", "incrementBoth", json!({ "other": "y" }));
     assert_eq!(runtime.invoke(&both).await, Ok(json!(1)));
@@ -322,15 +293,7 @@ async fn nested_calls_commit_together(store: Arc<dyn Store>) {
 async fn async_calls_are_delivered_exactly_once(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for id in ["x", "y"] {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Counter",
-                id,
-                fields(json!({ "count": 0 })),
-            )
-            .await
-            .expect("create");
+        make(&runtime, "Counter", id, json!({ "count": 0 })).await;
     }
     let later = call("Counter", "x", "incrementLater", json!({ "other": "y" }));
     runtime.invoke(&later).await.expect("send");
@@ -368,10 +331,7 @@ async fn async_calls_are_delivered_exactly_once(store: Arc<dyn Store>) {
 async fn one_to_many_keeps_both_sides(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for room in ["r1", "r2"] {
-        runtime
-            .create(&InvocationId::new(), "Room", room, fields(json!({})))
-            .await
-            .expect("create room");
+        make(&runtime, "Room", room, json!({})).await;
     }
     let book = call("Room", "r1", "book", json!({ "slot": 3, "booking": "k1" }));
     assert_eq!(runtime.invoke(&book).await, Ok(json!("k1")));
@@ -397,15 +357,13 @@ async fn one_to_many_keeps_both_sides(store: Arc<dyn Store>) {
         json!("r1")
     );
     // A child created with its reference set joins the parent's list in the same commit.
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Booking",
-            "k3",
-            fields(json!({ "room": "r2", "slot": 1 })),
-        )
-        .await
-        .expect("create child");
+    make(
+        &runtime,
+        "Booking",
+        "k3",
+        json!({ "room": "r2", "slot": 1 }),
+    )
+    .await;
     assert_eq!(
         runtime.collection_ids("Room", "r2", "bookings").await,
         Ok(vec!["k3".to_string()])
@@ -439,10 +397,7 @@ async fn many_to_many_keeps_both_sides(store: Arc<dyn Store>) {
         ("Course", "c1"),
         ("Course", "c2"),
     ] {
-        runtime
-            .create(&InvocationId::new(), type_name, id, fields(json!({})))
-            .await
-            .expect("create");
+        make(&runtime, type_name, id, json!({})).await;
     }
     let enrol = InvocationId::new();
     let courses = vec!["c1".to_string(), "c2".to_string()];
@@ -508,10 +463,7 @@ async fn many_to_many_keeps_both_sides(store: Arc<dyn Store>) {
 async fn delete_removes_edges_on_both_sides(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for (type_name, id) in [("Student", "s1"), ("Course", "c1"), ("Course", "c2")] {
-        runtime
-            .create(&InvocationId::new(), type_name, id, fields(json!({})))
-            .await
-            .expect("create");
+        make(&runtime, type_name, id, json!({})).await;
     }
     runtime
         .add_to(
@@ -547,15 +499,7 @@ async fn delete_removes_edges_on_both_sides(store: Arc<dyn Store>) {
         );
     }
     // The id can be used again; the new object starts with no relationships.
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Student",
-            "s1",
-            fields(json!({ "name": "again" })),
-        )
-        .await
-        .expect("re-create");
+    make(&runtime, "Student", "s1", json!({ "name": "again" })).await;
     assert_eq!(
         runtime.collection_ids("Student", "s1", "courses").await,
         Ok(vec![])
@@ -564,10 +508,7 @@ async fn delete_removes_edges_on_both_sides(store: Arc<dyn Store>) {
 
 async fn delete_refuses_to_orphan_required_children(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Room", "r", fields(json!({})))
-        .await
-        .expect("room");
+    make(&runtime, "Room", "r", json!({})).await;
     runtime
         .invoke(&call(
             "Room",
@@ -594,20 +535,9 @@ async fn delete_refuses_to_orphan_required_children(store: Arc<dyn Store>) {
 
 async fn delete_clears_optional_back_references(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Folder", "f", fields(json!({})))
-        .await
-        .expect("folder");
+    make(&runtime, "Folder", "f", json!({})).await;
     for doc in ["d1", "d2"] {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Doc",
-                doc,
-                fields(json!({ "folder": "f" })),
-            )
-            .await
-            .expect("doc");
+        make(&runtime, "Doc", doc, json!({ "folder": "f" })).await;
     }
     assert_eq!(
         runtime
@@ -632,16 +562,10 @@ async fn delete_clears_optional_back_references(store: Arc<dyn Store>) {
 
 async fn large_cascades_finish_through_the_outbox(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Student", "s", fields(json!({})))
-        .await
-        .expect("student");
+    make(&runtime, "Student", "s", json!({})).await;
     let courses: Vec<String> = (0..70).map(|n| format!("c{n:02}")).collect();
     for course in &courses {
-        runtime
-            .create(&InvocationId::new(), "Course", course, fields(json!({})))
-            .await
-            .expect("course");
+        make(&runtime, "Course", course, json!({})).await;
     }
     for chunk in courses.chunks(20) {
         runtime
@@ -683,15 +607,13 @@ async fn large_cascades_finish_through_the_outbox(store: Arc<dyn Store>) {
 
 async fn readonly_fields_cannot_change_by_any_path(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Account",
-            "a",
-            fields(json!({ "owner": "ann", "balance": 1 })),
-        )
-        .await
-        .expect("create sets read-only fields");
+    make(
+        &runtime,
+        "Account",
+        "a",
+        json!({ "owner": "ann", "balance": 1 }),
+    )
+    .await;
     let setter = runtime
         .set_field(&InvocationId::new(), "Account", "a", "owner", json!("bob"))
         .await;
@@ -699,10 +621,7 @@ async fn readonly_fields_cannot_change_by_any_path(store: Arc<dyn Store>) {
         matches!(setter, Err(Error::Validation { .. })),
         "{setter:?}"
     );
-    runtime
-        .create(&InvocationId::new(), "Counter", "c", fields(json!({})))
-        .await
-        .expect("counter");
+    make(&runtime, "Counter", "c", json!({})).await;
     let method = runtime
         .invoke(&call(
             "Counter",
@@ -723,15 +642,7 @@ async fn readonly_fields_cannot_change_by_any_path(store: Arc<dyn Store>) {
 
 async fn readonly_methods_cannot_write(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Counter",
-            "c",
-            fields(json!({ "count": 3 })),
-        )
-        .await
-        .expect("counter");
+    make(&runtime, "Counter", "c", json!({ "count": 3 })).await;
     let sneaky = runtime
         .invoke(&call("Counter", "c", "sneakyGet", json!({})))
         .await;
@@ -747,15 +658,9 @@ async fn readonly_methods_cannot_write(store: Arc<dyn Store>) {
 
 async fn reference_lists_hold_ids(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Folder", "f", fields(json!({})))
-        .await
-        .expect("folder");
+    make(&runtime, "Folder", "f", json!({})).await;
     for doc in ["d1", "d2"] {
-        runtime
-            .create(&InvocationId::new(), "Doc", doc, fields(json!({})))
-            .await
-            .expect("doc");
+        make(&runtime, "Doc", doc, json!({})).await;
     }
     runtime
         .add_to(
@@ -789,15 +694,7 @@ async fn the_dedup_window_is_enforced(store: Arc<dyn Store>) {
         ..Config::default()
     };
     let runtime = samples::runtime(store.clone(), config).await;
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Counter",
-            "c",
-            fields(json!({ "count": 0 })),
-        )
-        .await
-        .expect("counter");
+    make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
     let uuid_call = call("Counter", "c", "increment", json!({ "by": 1 }));
     let plain_call = Invocation {
         id: InvocationId::from("plain-id"),
@@ -847,15 +744,13 @@ async fn a_missing_table_is_a_clear_error(store: Arc<dyn Store>) {
 async fn reads_of_other_objects_are_validated(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for id in ["a", "b"] {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Account",
-                id,
-                fields(json!({ "owner": id, "balance": 50 })),
-            )
-            .await
-            .expect("account");
+        make(
+            &runtime,
+            "Account",
+            id,
+            json!({ "owner": id, "balance": 50 }),
+        )
+        .await;
     }
     let meet = samples::Rendezvous::register("write-skew", 2);
     let withdraw = |from: &str, partner: &str| {
@@ -890,15 +785,9 @@ async fn reads_of_other_objects_are_validated(store: Arc<dyn Store>) {
 /// cannot both succeed.
 async fn collection_reads_see_concurrent_additions(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Room", "r", fields(json!({})))
-        .await
-        .expect("room");
+    make(&runtime, "Room", "r", json!({})).await;
     for id in ["g1", "g2"] {
-        runtime
-            .create(&InvocationId::new(), "Counter", id, fields(json!({})))
-            .await
-            .expect("guest");
+        make(&runtime, "Counter", id, json!({})).await;
     }
     let meet = samples::Rendezvous::register("phantom", 2);
     let book = |guest: &str, booking: &str| {
@@ -932,15 +821,7 @@ async fn collection_reads_see_concurrent_additions(store: Arc<dyn Store>) {
 /// object.
 async fn a_retried_setter_never_undoes_a_later_change(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Counter",
-            "c",
-            fields(json!({ "count": 0 })),
-        )
-        .await
-        .expect("counter");
+    make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
     let old = InvocationId::new();
     runtime
         .set_field(&old, "Counter", "c", "count", json!(1))
@@ -976,15 +857,9 @@ async fn a_retried_setter_never_undoes_a_later_change(store: Arc<dyn Store>) {
 /// conflicts with another student joining it concurrently.
 async fn many_to_many_reads_see_concurrent_links(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Course", "c", fields(json!({})))
-        .await
-        .expect("course");
+    make(&runtime, "Course", "c", json!({})).await;
     for id in ["s1", "s2"] {
-        runtime
-            .create(&InvocationId::new(), "Student", id, fields(json!({})))
-            .await
-            .expect("student");
+        make(&runtime, "Student", id, json!({})).await;
     }
     let meet = samples::Rendezvous::register("capacity", 2);
     let enrol = |student: &str| {
@@ -1011,15 +886,7 @@ async fn many_to_many_reads_see_concurrent_links(store: Arc<dyn Store>) {
 /// A method that raises a typed error commits no change, only its recorded outcome.
 async fn a_failed_method_changes_nothing(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Counter",
-            "c",
-            fields(json!({ "count": 1 })),
-        )
-        .await
-        .expect("counter");
+    make(&runtime, "Counter", "c", json!({ "count": 1 })).await;
     let failing = call("Counter", "c", "incrementThenFail", json!({}));
     let outcome = runtime.invoke(&failing).await;
     assert!(
@@ -1040,15 +907,7 @@ async fn a_failed_method_changes_nothing(store: Arc<dyn Store>) {
 async fn the_outbox_collector_delivers_in_the_background(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for id in ["x", "y"] {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Counter",
-                id,
-                fields(json!({ "count": 0 })),
-            )
-            .await
-            .expect("create");
+        make(&runtime, "Counter", id, json!({ "count": 0 })).await;
     }
     let collector = runtime.spawn_outbox_collector(Duration::from_millis(5));
     for _ in 0..3 {
@@ -1085,10 +944,7 @@ async fn the_outbox_collector_delivers_in_the_background(store: Arc<dyn Store>) 
 async fn a_deleted_object_stays_deleted(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for (type_name, id) in [("Counter", "c"), ("Doc", "d")] {
-        runtime
-            .create(&InvocationId::new(), type_name, id, fields(json!({})))
-            .await
-            .expect("create");
+        make(&runtime, type_name, id, json!({})).await;
     }
     runtime
         .delete(&InvocationId::new(), "Doc", "d")
@@ -1114,15 +970,7 @@ async fn a_deleted_object_stays_deleted(store: Arc<dyn Store>) {
 async fn a_failed_nested_call_changes_nothing(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     for id in ["x", "y"] {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Counter",
-                id,
-                fields(json!({ "count": 1 })),
-            )
-            .await
-            .expect("create");
+        make(&runtime, "Counter", id, json!({ "count": 1 })).await;
     }
     let outcome = runtime
         .invoke(&call("Counter", "x", "tryOther", json!({ "other": "y" })))
@@ -1143,21 +991,10 @@ async fn a_failed_nested_call_changes_nothing(store: Arc<dyn Store>) {
 /// children are released through the outbox.
 async fn large_one_to_many_deletes_finish_through_the_outbox(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Folder", "f", fields(json!({})))
-        .await
-        .expect("folder");
+    make(&runtime, "Folder", "f", json!({})).await;
     let docs: Vec<String> = (0..60).map(|n| format!("d{n:02}")).collect();
     for doc in &docs {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Doc",
-                doc,
-                fields(json!({ "folder": "f" })),
-            )
-            .await
-            .expect("doc");
+        make(&runtime, "Doc", doc, json!({ "folder": "f" })).await;
     }
     runtime
         .delete(&InvocationId::new(), "Folder", "f")
@@ -1186,10 +1023,7 @@ async fn large_one_to_many_deletes_finish_through_the_outbox(store: Arc<dyn Stor
             "{doc}"
         );
     }
-    runtime
-        .create(&InvocationId::new(), "Folder", "f", fields(json!({})))
-        .await
-        .expect("re-created after the cascade");
+    make(&runtime, "Folder", "f", json!({})).await;
     assert_eq!(
         runtime.collection_ids("Folder", "f", "docs").await,
         Ok(vec![])
@@ -1200,10 +1034,7 @@ async fn large_one_to_many_deletes_finish_through_the_outbox(store: Arc<dyn Stor
 /// names starting with `_` are the runtime's.
 async fn required_references_and_runtime_names_are_enforced(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
-    runtime
-        .create(&InvocationId::new(), "Room", "r", fields(json!({})))
-        .await
-        .expect("room");
+    make(&runtime, "Room", "r", json!({})).await;
     let missing = runtime
         .create(
             &InvocationId::new(),
@@ -1228,15 +1059,7 @@ async fn required_references_and_runtime_names_are_enforced(store: Arc<dyn Store
         matches!(not_an_id, Err(Error::Validation { .. })),
         "{not_an_id:?}"
     );
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Doc",
-            "d",
-            fields(json!({ "folder": null })),
-        )
-        .await
-        .expect("an optional reference may be absent");
+    make(&runtime, "Doc", "d", json!({ "folder": null })).await;
     let system = runtime
         .create(
             &InvocationId::new(),

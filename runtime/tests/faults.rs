@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use nubes_runtime::store::faulty::{Fault, FaultyStore};
 use nubes_runtime::{Config, Error, Invocation, InvocationId, Runtime, Store};
-use samples::fields;
+use samples::{fields, make};
 use serde_json::{json, Value};
 
 macro_rules! on_both_stores {
@@ -468,45 +468,13 @@ where
             .expect("account");
     }
     for n in 0..ROOMS {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Room",
-                &format!("r{n}"),
-                fields(json!({})),
-            )
-            .await
-            .expect("room");
+        make(&runtime, "Room", &format!("r{n}"), json!({})).await;
     }
     for n in 0..PEOPLE {
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Student",
-                &format!("s{n}"),
-                fields(json!({})),
-            )
-            .await
-            .expect("s");
-        runtime
-            .create(
-                &InvocationId::new(),
-                "Course",
-                &format!("c{n}"),
-                fields(json!({})),
-            )
-            .await
-            .expect("c");
+        make(&runtime, "Student", &format!("s{n}"), json!({})).await;
+        make(&runtime, "Course", &format!("c{n}"), json!({})).await;
     }
-    runtime
-        .create(
-            &InvocationId::new(),
-            "Counter",
-            "hits",
-            fields(json!({ "count": 0 })),
-        )
-        .await
-        .expect("counter");
+    make(&runtime, "Counter", "hits", json!({ "count": 0 })).await;
     faulty.random_faults(seed, 60);
 
     let mut tasks = tokio::task::JoinSet::new();

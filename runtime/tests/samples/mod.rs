@@ -152,6 +152,20 @@ impl Rendezvous {
     }
 }
 
+/// Creates an object with the fields of `value` (a JSON object); panics if that fails,
+/// which in a test's set-up is the failure to report.
+pub async fn make(runtime: &Runtime, type_name: &str, id: &str, value: Value) {
+    runtime
+        .create(
+            &nubes_runtime::InvocationId::new(),
+            type_name,
+            id,
+            fields(value),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("creating {type_name} `{id}`: {error}"));
+}
+
 /// A JSON object from pairs.
 pub fn fields(value: Value) -> Map<String, Value> {
     match value {
