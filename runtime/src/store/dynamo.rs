@@ -34,14 +34,10 @@ use serde_json::{Map, Number, Value};
 use tokio::task::JoinSet;
 
 use super::{
-    condition_holds, validate_write, Condition, Item, Key, Page, Stats, Store, StoreError,
-    TableSpec, Update, WriteOp, DELETED, EXPIRES, INVOCATIONS, MAX_BATCH_GET, VERSION,
+    condition_holds, validate_key, validate_query, validate_table_name, validate_update,
+    validate_write, Condition, Item, Key, Page, Stats, Store, StoreError, TableSpec, Update,
+    WriteOp, DELETED, EXPIRES, INVOCATIONS, MAX_BATCH_GET, PK, SK, VERSION,
 };
-
-/// The partition key attribute of every table.
-const PK: &str = "pk";
-/// The sort key attribute of every table.
-const SK: &str = "sk";
 /// The region used when none is given.
 const DEFAULT_REGION: &str = "us-east-1";
 /// How long [`Store::ensure_tables`] waits for a new table to become active.
@@ -498,7 +494,7 @@ impl DynamoStore {
         let condition = expr.condition(condition);
         Put::builder()
             .table_name(self.table_name(&key.table))
-            .set_item(Some(item_attributes(key, attributes)?))
+            .set_item(Some(item_attributes(key, attributes)))
             .set_condition_expression(condition)
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
@@ -819,19 +815,15 @@ fn conflict_if_raced<'a>(
     }
 }
 
-/// The attributes of a put: the key and the item's attributes.
-fn item_attributes(key: &Key, item: &Item) -> Result<AttributeMap, StoreError> {
-    if let Some(name) = [PK, SK].into_iter().find(|name| item.contains_key(*name)) {
-        return Err(StoreError::Invalid(format!(
-            "the attribute `{name}` is the key of {key} and cannot be written as an attribute"
-        )));
-    }
+/// The attributes of a put: the key and the item's attributes (which
+/// [`validate_write`] has checked hold no key attribute).
+fn item_attributes(key: &Key, item: &Item) -> AttributeMap {
     let mut attributes = key_attributes(key);
     attributes.extend(
         item.iter()
             .map(|(name, value)| (name.clone(), to_attribute(value))),
     );
-    Ok(attributes)
+    attributes
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1255,6 +1247,9 @@ fn parse_number(text: &str) -> Result<Number, StoreError> {
 #[async_trait]
 impl Store for DynamoStore {
     async fn ensure_tables(&self, tables: &[TableSpec]) -> Result<(), StoreError> {
+        for spec in tables {
+            validate_table_name(&spec.name)?;
+        }
         // Create every missing table first, then wait for them together.
         let mut waiting: Vec<(&str, bool)> = Vec::new();
         for spec in tables {
@@ -1277,6 +1272,7 @@ impl Store for DynamoStore {
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        validate_key(key)?;
         let output = self
             .client
             .get_item()
@@ -1292,6 +1288,9 @@ impl Store for DynamoStore {
     }
 
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        for key in keys {
+            validate_key(key)?;
+        }
         let mut unique = keys.to_vec();
         unique.sort();
         unique.dedup();
@@ -1308,11 +1307,7 @@ impl Store for DynamoStore {
         start_after: Option<&str>,
         limit: usize,
     ) -> Result<Page, StoreError> {
-        if limit == 0 {
-            return Err(StoreError::Invalid(
-                "a query needs a limit of at least 1".into(),
-            ));
-        }
+        validate_query(table, pk, prefix, start_after, limit)?;
         let mut expr = Expr::default();
         let mut key_condition = format!(
             "{} = {}",
@@ -1350,8 +1345,11 @@ impl Store for DynamoStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.stats.read(items.len());
+        // DynamoDB sends a `LastEvaluatedKey` whenever it stops at the limit; some servers
+        // (moto) leave it out when nothing follows. A full page always gets a `next`.
         let next = match output.last_evaluated_key {
             Some(mut last) => Some(take_string(&mut last, SK)?),
+            None if items.len() >= limit => items.last().map(|(sk, _)| sk.clone()),
             None => None,
         };
         Ok(Page { items, next })
@@ -1371,6 +1369,8 @@ impl Store for DynamoStore {
         update: &Update,
         condition: &Condition,
     ) -> Result<Item, StoreError> {
+        validate_key(key)?;
+        validate_update(update)?;
         let item = self
             .update_with_fallback(key, update, condition, true)
             .await?;

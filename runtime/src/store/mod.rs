@@ -29,6 +29,23 @@ pub const MAX_WRITE_OPS: usize = 100;
 /// The most keys one batched read asks for at once (DynamoDB's `BatchGetItem` limit).
 pub const MAX_BATCH_GET: usize = 100;
 
+/// The longest partition key, in bytes (DynamoDB's limit).
+pub const MAX_PK_BYTES: usize = 2048;
+
+/// The longest sort key, in bytes (DynamoDB's limit).
+pub const MAX_SK_BYTES: usize = 1024;
+
+/// The longest table name, in bytes (DynamoDB's limit, before any prefix).
+pub const MAX_TABLE_NAME_BYTES: usize = 255;
+
+/// The deepest nesting of lists and maps in an attribute value (DynamoDB's limit).
+pub const MAX_NESTING: usize = 32;
+
+/// The name of the partition key attribute; items cannot hold an attribute of this name.
+pub const PK: &str = "pk";
+/// The name of the sort key attribute; items cannot hold an attribute of this name.
+pub const SK: &str = "sk";
+
 /// The name of the attribute holding an item's version.
 pub const VERSION: &str = "_v";
 /// The name of the attribute holding recent invocation results.
@@ -159,7 +176,10 @@ pub struct Update {
 pub struct Page {
     /// Items in ascending sort-key order, each with its sort key.
     pub items: Vec<(String, Item)>,
-    /// Where the next page starts; `None` on the last page.
+    /// Where the next page starts; `None` on the last page. As on DynamoDB, a full page
+    /// (`limit` items) always has a `next`, even when nothing follows, so the last page
+    /// of a partition holding a multiple of `limit` items is empty. (DynamoDB may also
+    /// end a shorter page early, with a `next`, when it reaches 1 MB.)
     pub next: Option<String>,
 }
 
@@ -269,21 +289,44 @@ impl Stats {
 }
 
 /// A strongly consistent item store with atomic conditional writes.
+///
+/// Every backend behaves the same on the same input (`tests/conformance.rs` checks it),
+/// with DynamoDB as the reference:
+///
+/// - Malformed requests are [`StoreError::Invalid`] before any request is sent (zero
+///   round trips): see [`validate_key`], [`validate_item`], [`validate_update`],
+///   [`validate_query`], [`validate_write`] and [`validate_table_name`].
+/// - An operation on a table [`Store::ensure_tables`] never created is
+///   [`StoreError::MissingTable`] naming it, after one round trip (DynamoDB may spend one
+///   `DescribeTable` per table more to name it when a request spans several tables).
+/// - An [`WriteOp::Update`] under [`Condition::Always`] (or [`Condition::Absent`]) on a
+///   missing item creates it, like DynamoDB's `UpdateItem`.
+/// - [`Stats`]: `items_read` counts the items a read returns (distinct keys for
+///   [`Store::batch_get`], never the current item of a failed condition);
+///   `items_written` counts the puts, updates and deletes (even of an absent item) of a
+///   successful write, never its checks, and nothing for a failed one.
+/// - Round trips: one per [`Store::get`], [`Store::query`] page, [`Store::write`] and
+///   [`Store::update_returning`]; `ceil(distinct keys / 100)` per [`Store::batch_get`]
+///   (none for no keys); one per table for [`Store::ensure_tables`] on existing tables.
+///   Creating tables costs DynamoDB more, and DynamoDB spends one more round trip on an
+///   update that adds to or removes from a missing `_inv` map.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates the tables that do not exist yet; existing tables are left as they are.
+    /// Table names must pass [`validate_table_name`].
     async fn ensure_tables(&self, tables: &[TableSpec]) -> Result<(), StoreError>;
 
     /// Reads one item (one round trip).
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
 
     /// Reads many items, in the order of `keys`; missing items are `None`. Sends
-    /// `ceil(keys / 100)` requests, in parallel where the backend can, and retries keys the
-    /// store left unprocessed.
+    /// `ceil(distinct keys / 100)` requests (none for no keys), in parallel where the
+    /// backend can, and retries keys the store left unprocessed.
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError>;
 
     /// One page of the items in partition `pk` of `table` whose sort key starts with
-    /// `prefix`, at most `limit`, starting after `start_after`.
+    /// `prefix`, at most `limit`, starting after `start_after` (see [`Page::next`] and
+    /// [`validate_query`]).
     async fn query(
         &self,
         table: &str,
@@ -312,7 +355,9 @@ pub trait Store: Send + Sync {
     fn stats(&self) -> &Stats;
 }
 
-/// Checks the rules every backend shares for a write: 1 to 100 operations, no item twice.
+/// Checks the rules every backend shares for a write: 1 to 100 operations, no item
+/// twice, every key valid ([`validate_key`]), every put's item valid ([`validate_item`])
+/// and every update valid ([`validate_update`]).
 pub fn validate_write(ops: &[WriteOp]) -> Result<(), StoreError> {
     if ops.is_empty() {
         return Err(StoreError::Invalid(
@@ -333,6 +378,213 @@ pub fn validate_write(ops: &[WriteOp]) -> Result<(), StoreError> {
             pair[0]
         )));
     }
+    for op in ops {
+        validate_key(op.key())?;
+        match op {
+            WriteOp::Put { key, item, .. } => validate_item(item).map_err(|err| at(key, err))?,
+            WriteOp::Update { key, update, .. } => {
+                validate_update(update).map_err(|err| at(key, err))?
+            }
+            WriteOp::Delete { .. } | WriteOp::Check { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// `err` with the key it is about prepended to its message.
+fn at(key: &Key, err: StoreError) -> StoreError {
+    match err {
+        StoreError::Invalid(message) => StoreError::Invalid(format!("{key}: {message}")),
+        other => other,
+    }
+}
+
+/// Checks a table name: 1 to 255 bytes of ASCII letters, digits, `_`, `-` and `.` (the
+/// characters DynamoDB allows).
+pub fn validate_table_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty() || name.len() > MAX_TABLE_NAME_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "a table name has 1 to {MAX_TABLE_NAME_BYTES} bytes, got {} (`{name}`)",
+            name.len()
+        )));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return Err(StoreError::Invalid(format!(
+            "the table name `{name}` holds `{bad}`; only ASCII letters, digits, `_`, `-` and `.` are allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a key: a valid table name, a partition key of 1 to 2048 bytes and a sort key of
+/// 1 to 1024 bytes (DynamoDB refuses empty and longer key values).
+pub fn validate_key(key: &Key) -> Result<(), StoreError> {
+    validate_table_name(&key.table)?;
+    key_part("partition", &key.pk, MAX_PK_BYTES)?;
+    key_part("sort", &key.sk, MAX_SK_BYTES)
+}
+
+fn key_part(what: &str, value: &str, max: usize) -> Result<(), StoreError> {
+    if value.is_empty() || value.len() > max {
+        return Err(StoreError::Invalid(format!(
+            "a {what} key has 1 to {max} bytes, got {}",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the attributes of a put: no attribute named like a key attribute (`pk`, `sk`),
+/// no empty attribute name, and every value storable ([`validate_value`]).
+pub fn validate_item(item: &Item) -> Result<(), StoreError> {
+    for (name, value) in item {
+        attribute_name(name)?;
+        validate_value(value).map_err(|err| in_attribute(name, err))?;
+    }
+    Ok(())
+}
+
+/// A top-level attribute name an item can hold: not empty, not a key attribute.
+fn attribute_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty() {
+        return Err(StoreError::Invalid(
+            "an attribute name cannot be empty".into(),
+        ));
+    }
+    if name == PK || name == SK {
+        return Err(StoreError::Invalid(format!(
+            "the attribute `{name}` is part of the key and cannot be written as an attribute"
+        )));
+    }
+    Ok(())
+}
+
+fn in_attribute(name: &str, err: StoreError) -> StoreError {
+    match err {
+        StoreError::Invalid(message) => {
+            StoreError::Invalid(format!("attribute `{name}`: {message}"))
+        }
+        other => other,
+    }
+}
+
+/// Checks that DynamoDB can store a value: lists and maps nested at most 32 deep, and
+/// every number `0` or of a magnitude from `1e-130` to below `1e126`.
+pub fn validate_value(value: &Value) -> Result<(), StoreError> {
+    validate_nested(value, 0)
+}
+
+fn validate_nested(value: &Value, depth: usize) -> Result<(), StoreError> {
+    match value {
+        Value::Number(number) => {
+            let magnitude = number.as_f64().map(f64::abs).unwrap_or(0.0);
+            if number.is_f64() && magnitude != 0.0 && !(1e-130..1e126).contains(&magnitude) {
+                return Err(StoreError::Invalid(format!(
+                    "the number {number} is out of range (magnitude 1e-130 to below 1e126)"
+                )));
+            }
+            Ok(())
+        }
+        Value::Array(_) | Value::Object(_) if depth >= MAX_NESTING => Err(StoreError::Invalid(
+            format!("lists and maps nest at most {MAX_NESTING} deep"),
+        )),
+        Value::Array(values) => values
+            .iter()
+            .try_for_each(|value| validate_nested(value, depth + 1)),
+        Value::Object(map) => map
+            .values()
+            .try_for_each(|value| validate_nested(value, depth + 1)),
+        Value::Null | Value::Bool(_) | Value::String(_) => Ok(()),
+    }
+}
+
+/// Checks an update: it changes something; its attribute names and invocation ids are
+/// not empty; it neither sets nor removes a key attribute; its values are storable
+/// ([`validate_value`]); and no two of its parts touch the same attribute (DynamoDB's
+/// overlapping document paths): each name at most once across `set` and `remove`, no
+/// invocation id twice, no `_inv` in `set`/`remove` next to invocation changes, and no
+/// `_v` in `set`/`remove` next to `bump_version`.
+pub fn validate_update(update: &Update) -> Result<(), StoreError> {
+    let touches_invocations =
+        !update.add_invocations.is_empty() || !update.remove_invocations.is_empty();
+    if update.set.is_empty()
+        && update.remove.is_empty()
+        && !touches_invocations
+        && !update.bump_version
+    {
+        return Err(StoreError::Invalid(
+            "an update must change at least one attribute".into(),
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    let set_names = update.set.iter().map(|(name, _)| name);
+    for name in set_names.chain(&update.remove) {
+        attribute_name(name)?;
+        if !names.insert(name.as_str()) {
+            return Err(overlap(name));
+        }
+    }
+    if touches_invocations && names.contains(INVOCATIONS) {
+        return Err(overlap(INVOCATIONS));
+    }
+    if update.bump_version && names.contains(VERSION) {
+        return Err(overlap(VERSION));
+    }
+    for (name, value) in &update.set {
+        validate_value(value).map_err(|err| in_attribute(name, err))?;
+    }
+    let mut ids = std::collections::HashSet::new();
+    let added = update.add_invocations.iter().map(|(id, _)| id);
+    for id in added.chain(&update.remove_invocations) {
+        if id.is_empty() {
+            return Err(StoreError::Invalid(
+                "an invocation id cannot be empty".into(),
+            ));
+        }
+        if !ids.insert(id.as_str()) {
+            return Err(overlap(&format!("{INVOCATIONS}.{id}")));
+        }
+    }
+    for (id, record) in &update.add_invocations {
+        validate_nested(record, 1)
+            .map_err(|err| in_attribute(&format!("{INVOCATIONS}.{id}"), err))?;
+    }
+    Ok(())
+}
+
+fn overlap(path: &str) -> StoreError {
+    StoreError::Invalid(format!(
+        "an update touches `{path}` twice (overlapping document paths)"
+    ))
+}
+
+/// Checks a query: a valid table name and partition key, a `limit` of at least 1, and a
+/// `start_after` (when given) that starts with `prefix`, as a page's `next` does.
+pub fn validate_query(
+    table: &str,
+    pk: &str,
+    prefix: &str,
+    start_after: Option<&str>,
+    limit: usize,
+) -> Result<(), StoreError> {
+    validate_table_name(table)?;
+    key_part("partition", pk, MAX_PK_BYTES)?;
+    if limit == 0 {
+        return Err(StoreError::Invalid(
+            "a query needs a limit of at least 1".into(),
+        ));
+    }
+    if let Some(after) = start_after {
+        key_part("sort", after, MAX_SK_BYTES)?;
+        if !after.starts_with(prefix) {
+            return Err(StoreError::Invalid(format!(
+                "the query starts after `{after}`, outside the prefix `{prefix}`"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -347,7 +599,12 @@ pub fn condition_holds(condition: &Condition, current: Option<&Item>) -> bool {
     match condition {
         Condition::Always => true,
         Condition::Absent => current.is_none(),
-        Condition::Version(version) => current.is_some_and(|item| version_of(item) == *version),
+        // As DynamoDB compares: a missing `_v` is version 0, anything but a number equal
+        // to `version` is not.
+        Condition::Version(version) => current.is_some_and(|item| match item.get(VERSION) {
+            None => *version == 0,
+            Some(value) => is_number(value, *version),
+        }),
         Condition::LiveWithout(invocation) => current.is_some_and(|item| {
             !item.contains_key(DELETED)
                 && !item
@@ -355,6 +612,15 @@ pub fn condition_holds(condition: &Condition, current: Option<&Item>) -> bool {
                     .and_then(Value::as_object)
                     .is_some_and(|records| records.contains_key(invocation))
         }),
+    }
+}
+
+/// True when `value` is a number equal to `expected` (`3.0` equals 3).
+fn is_number(value: &Value, expected: u64) -> bool {
+    match value {
+        Value::Number(number) if number.is_f64() => number.as_f64() == Some(expected as f64),
+        Value::Number(number) => number.as_u64() == Some(expected),
+        _ => false,
     }
 }
 

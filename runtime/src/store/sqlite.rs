@@ -3,8 +3,13 @@
 //! tables created by `ensure_tables` are recorded so a missing table is an error, as it
 //! is on DynamoDB. Every write runs in one SQLite transaction, so conditions and writes
 //! are atomic.
+//!
+//! The store behaves like [`super::dynamo::DynamoStore`] on the same input, round trips
+//! included (see [`Store`]): it validates requests with the same shared helpers, counts
+//! one round trip per request DynamoDB would need for it, and pages queries the way
+//! DynamoDB does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -12,8 +17,9 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    apply_update, condition_holds, validate_write, Condition, Item, Key, Page, Stats, Store,
-    StoreError, TableSpec, Update, WriteOp, MAX_BATCH_GET,
+    apply_update, condition_holds, validate_key, validate_query, validate_table_name,
+    validate_update, validate_write, Condition, Item, Key, Page, Stats, Store, StoreError,
+    TableSpec, Update, WriteOp, MAX_BATCH_GET,
 };
 
 /// A [`Store`] on SQLite.
@@ -137,9 +143,13 @@ fn write_item(connection: &Connection, key: &Key, item: &Item) -> Result<(), Sto
 #[async_trait]
 impl Store for SqliteStore {
     async fn ensure_tables(&self, tables: &[TableSpec]) -> Result<(), StoreError> {
-        self.stats.round_trip();
+        for table in tables {
+            validate_table_name(&table.name)?;
+        }
         let mut inner = self.lock()?;
         for table in tables {
+            // DynamoDB looks each table up once (and creates the missing ones).
+            self.stats.round_trip();
             inner
                 .connection
                 .execute(
@@ -153,6 +163,7 @@ impl Store for SqliteStore {
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        validate_key(key)?;
         self.stats.round_trip();
         let inner = self.lock()?;
         inner.require_table(&key.table)?;
@@ -162,18 +173,29 @@ impl Store for SqliteStore {
     }
 
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        for key in keys {
+            validate_key(key)?;
+        }
+        // Like DynamoDB: each distinct key is read once, in requests of at most 100 keys,
+        // and a request naming a missing table fails whole.
+        let mut unique: Vec<&Key> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
         let inner = self.lock()?;
-        let mut out = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(MAX_BATCH_GET) {
+        let mut found: HashMap<&Key, Item> = HashMap::with_capacity(unique.len());
+        for chunk in unique.chunks(MAX_BATCH_GET) {
             self.stats.round_trip();
             for key in chunk {
                 inner.require_table(&key.table)?;
-                let item = read_item(&inner.connection, key)?;
-                self.stats.read(usize::from(item.is_some()));
-                out.push(item);
+            }
+            for key in chunk {
+                if let Some(item) = read_item(&inner.connection, key)? {
+                    found.insert(key, item);
+                }
             }
         }
-        Ok(out)
+        self.stats.read(found.len());
+        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
     }
 
     async fn query(
@@ -184,12 +206,12 @@ impl Store for SqliteStore {
         start_after: Option<&str>,
         limit: usize,
     ) -> Result<Page, StoreError> {
+        validate_query(table, pk, prefix, start_after, limit)?;
         self.stats.round_trip();
         let inner = self.lock()?;
         inner.require_table(table)?;
-        let lower = start_after
-            .filter(|after| *after >= prefix)
-            .unwrap_or(prefix);
+        // `start_after` starts with `prefix` (validated), so it is past the prefix's start.
+        let lower = start_after.unwrap_or(prefix);
         let mut statement = inner
             .connection
             .prepare(
@@ -199,7 +221,7 @@ impl Store for SqliteStore {
             )
             .map_err(sql_error)?;
         let after = start_after.unwrap_or("");
-        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let fetch = i64::try_from(limit).unwrap_or(i64::MAX);
         let prefix_chars = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
         let rows = statement
             .query_map(
@@ -209,12 +231,12 @@ impl Store for SqliteStore {
             .map_err(sql_error)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sql_error)?;
-        let mut items = Vec::with_capacity(rows.len().min(limit));
-        for (sk, text) in rows.into_iter().take(limit.saturating_add(1)) {
+        let mut items = Vec::with_capacity(rows.len());
+        for (sk, text) in rows {
             items.push((sk, parse_item(&text)?));
         }
-        let next = if items.len() > limit {
-            items.truncate(limit);
+        // Like DynamoDB, a full page says where to go on without looking ahead.
+        let next = if items.len() >= limit {
             items.last().map(|(sk, _)| sk.clone())
         } else {
             None
@@ -276,6 +298,8 @@ impl Store for SqliteStore {
         update: &Update,
         condition: &Condition,
     ) -> Result<Item, StoreError> {
+        validate_key(key)?;
+        validate_update(update)?;
         self.stats.round_trip();
         let mut inner = self.lock()?;
         inner.require_table(&key.table)?;

@@ -67,6 +67,15 @@ fn find_or_start_server() -> Result<String, String> {
             started.status
         ));
     }
+    // Each test process starts from an empty server: moto keeps everything in memory.
+    let reset = run("reset")?;
+    if !reset.status.success() {
+        return Err(format!(
+            "`{} reset` failed ({})",
+            script.display(),
+            reset.status
+        ));
+    }
     let url = run("url")?;
     let url = String::from_utf8_lossy(&url.stdout).trim().to_string();
     if url.is_empty() {
