@@ -1,0 +1,144 @@
+//! Tables: creating the missing ones, waiting until they are active, turning on TTL.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification,
+};
+
+use super::errors::{build_error, classify, error_code, error_message};
+use super::DynamoStore;
+use crate::store::{validate_table_name, StoreError, TableSpec, EXPIRES, PK, SK};
+
+/// How long [`Store::ensure_tables`](crate::store::Store::ensure_tables) waits for a new
+/// table to become active.
+const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl DynamoStore {
+    /// [`Store::ensure_tables`](crate::store::Store::ensure_tables): creates the missing
+    /// tables, waits until every one is active and turns on TTL on the new ones.
+    pub(super) async fn ensure(&self, tables: &[TableSpec]) -> Result<(), StoreError> {
+        for spec in tables {
+            validate_table_name(&spec.name)?;
+        }
+        // Create every missing table first, then wait for them together.
+        let mut waiting: Vec<(&str, bool)> = Vec::new();
+        for spec in tables {
+            match self.table_status(&spec.name).await? {
+                Some(TableStatus::Active) => {}
+                Some(_) => waiting.push((&spec.name, false)),
+                None => {
+                    let created = self.create_table(&spec.name).await?;
+                    waiting.push((&spec.name, created));
+                }
+            }
+        }
+        for (table, created) in waiting {
+            self.wait_active(table).await?;
+            if created {
+                self.enable_ttl(table).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The status of a table, `None` when it does not exist.
+    pub(super) async fn table_status(
+        &self,
+        table: &str,
+    ) -> Result<Option<TableStatus>, StoreError> {
+        match self
+            .client
+            .describe_table()
+            .table_name(self.table_name(table))
+            .send()
+            .await
+        {
+            Ok(output) => Ok(output
+                .table
+                .and_then(|description| description.table_status)),
+            Err(err) if error_code(&err) == Some("ResourceNotFoundException") => Ok(None),
+            Err(err) => Err(classify(err, table)),
+        }
+    }
+
+    /// Creates a table; false when someone else is creating it already.
+    async fn create_table(&self, table: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .create_table()
+            .table_name(self.table_name(table))
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute_definition(PK)?)
+            .attribute_definitions(attribute_definition(SK)?)
+            .key_schema(key_schema_element(PK, KeyType::Hash)?)
+            .key_schema(key_schema_element(SK, KeyType::Range)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if error_code(&err) == Some("ResourceInUseException") => Ok(false),
+            Err(err) => Err(classify(err, table)),
+        }
+    }
+
+    /// Polls until the table is active, within [`TABLE_ACTIVE_TIMEOUT`].
+    async fn wait_active(&self, table: &str) -> Result<(), StoreError> {
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(20);
+        loop {
+            if self.table_status(table).await? == Some(TableStatus::Active) {
+                return Ok(());
+            }
+            if started.elapsed() >= TABLE_ACTIVE_TIMEOUT {
+                return Err(StoreError::Unavailable(format!(
+                    "table `{}` did not become ACTIVE within {} s",
+                    self.table_name(table),
+                    TABLE_ACTIVE_TIMEOUT.as_secs()
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Turns on expiry by [`EXPIRES`].
+    async fn enable_ttl(&self, table: &str) -> Result<(), StoreError> {
+        let spec = TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name(EXPIRES)
+            .build()
+            .map_err(build_error)?;
+        let result = self
+            .client
+            .update_time_to_live()
+            .table_name(self.table_name(table))
+            .time_to_live_specification(spec)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if error_message(&err).is_some_and(|m| m.contains("already enabled")) => {
+                Ok(())
+            }
+            Err(err) => Err(classify(err, table)),
+        }
+    }
+}
+
+fn attribute_definition(name: &str) -> Result<AttributeDefinition, StoreError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(build_error)
+}
+
+fn key_schema_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(build_error)
+}
