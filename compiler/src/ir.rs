@@ -51,13 +51,14 @@ id_type!(
 pub struct Schema {
     /// Display names of the source files; a span's file id indexes this list.
     pub files: Vec<String>,
-    /// Object types, in load order (root file first, then imports depth first).
+    /// Object types, imported files' first (each file after the files it imports), then in
+    /// source order.
     pub objects: Vec<Object>,
-    /// Structs, in load order. Stdlib types that map to primitives are not here.
+    /// Structs, in the same order as objects. Stdlib types that map to primitives are not here.
     pub structs: Vec<Struct>,
-    /// Enums, in load order.
+    /// Enums, in the same order as objects.
     pub enums: Vec<Enum>,
-    /// Error types, in load order.
+    /// Error types, in the same order as objects.
     pub errors: Vec<ErrorType>,
 }
 

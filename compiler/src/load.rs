@@ -250,7 +250,8 @@ impl Loader<'_> {
         if let Some(&existing) = self.by_path.get(&path) {
             if let Some(position) = self.stack.iter().position(|(file, _)| *file == existing) {
                 self.cycle(position, existing);
-                return None;
+                // The edge is kept (not followed again), so names stay visible across it.
+                return Some(existing);
             }
             return Some(existing);
         }

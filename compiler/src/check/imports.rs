@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
+use crate::load::Loaded;
 use crate::source::FileId;
 
 pub(super) fn run(checker: &mut Checker<'_>) {
@@ -21,7 +22,7 @@ pub(super) fn run(checker: &mut Checker<'_>) {
             };
             let message = if !seen.insert(target) {
                 format!("`{}` is imported more than once", import.path)
-            } else if reachable(checker, target)
+            } else if reachable_from(loaded, target)
                 .iter()
                 .any(|from| checker.uses.contains(&(file.id, *from)))
             {
@@ -41,15 +42,11 @@ pub(super) fn run(checker: &mut Checker<'_>) {
 }
 
 /// `start` and every file it imports, directly or not.
-fn reachable(checker: &Checker<'_>, start: FileId) -> HashSet<FileId> {
+pub(super) fn reachable_from(loaded: &Loaded, start: FileId) -> HashSet<FileId> {
     let mut seen = HashSet::from([start]);
     let mut stack = vec![start];
     while let Some(file) = stack.pop() {
-        for target in checker.loaded.files[file.0 as usize]
-            .imports
-            .iter()
-            .flatten()
-        {
+        for target in loaded.files[file.0 as usize].imports.iter().flatten() {
             if seen.insert(*target) {
                 stack.push(*target);
             }

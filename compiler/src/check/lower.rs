@@ -97,6 +97,10 @@ fn fields(checker: &Checker<'_>, info: &DeclInfo<'_>, id_field: Option<usize>) -
         .map(|(index, field)| {
             let is_id = id_field == Some(index);
             let default = match (field.attrs.default, field.attrs.default_variant) {
+                // An integer given for a float field is that float.
+                (Some((Literal::Int(value), _)), _) if is_float(field.ty.as_ref()) => {
+                    Some(Literal::Float(*value as f64))
+                }
                 (Some((literal, _)), _) => Some(literal.clone()),
                 (None, Some(variant)) => Some(Literal::String(variant.name.clone())),
                 (None, None) => None,
@@ -147,4 +151,13 @@ fn role(checker: &Checker<'_>, field: &FieldInfo<'_>, is_id: bool) -> FieldRole 
 
 fn field_id(index: usize) -> FieldId {
     FieldId(u32::try_from(index).unwrap_or(u32::MAX))
+}
+
+/// True for `Float` and `Float?`.
+fn is_float(ty: Option<&Type>) -> bool {
+    match ty {
+        Some(Type::Float) => true,
+        Some(Type::Optional(inner)) => **inner == Type::Float,
+        _ => false,
+    }
 }

@@ -175,12 +175,22 @@ fn check_names(checker: &mut Checker<'_>, index: usize) {
         .chain(decl.methods.iter().map(|method| &method.name))
         .collect();
     members.sort_by_key(|name| name.span);
+    // An object without an id field has an implicit `id`, which takes its name.
+    let implicit_id;
+    if decl.kind == DeclKind::Object && id_candidates(info).is_empty() {
+        implicit_id = Ident {
+            name: "id".to_string(),
+            span: decl.name.span,
+        };
+        members.insert(0, &implicit_id);
+    }
     check_unique(checker, members, &decl.name.name, Casing::Camel, warn);
 }
 
 fn check_params(checker: &mut Checker<'_>, index: usize, method: &Method) {
     let warn = !checker.decls[index].is_stdlib;
     let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut folded_seen: HashMap<String, &Ident> = HashMap::new();
     for param in &method.params {
         if reserved(checker, &param.name) {
             continue;
@@ -202,6 +212,24 @@ fn check_params(checker: &mut Checker<'_>, index: usize, method: &Method) {
             continue;
         }
         seen.insert(&param.name.name, param.name.span);
+        let key = folded(&param.name.name);
+        if let Some(first) = folded_seen.get(&key) {
+            checker.report(
+                Diagnostic::new(
+                    Code::CaseCollision,
+                    format!(
+                        "the parameters `{}` and `{}` of `{}` become the same name in generated code",
+                        first.name, param.name.name, method.name.name
+                    ),
+                    param.name.span,
+                    "collides after case conversion",
+                )
+                .with_label(first.span, "with this one")
+                .with_help("rename one of them so they differ in more than case and underscores"),
+            );
+            continue;
+        }
+        folded_seen.insert(key, &param.name);
         if warn && !is_camel_case(&param.name.name) {
             warn_casing(checker, &param.name, "parameter names are camelCase");
         }
@@ -248,6 +276,11 @@ fn check_raises(checker: &mut Checker<'_>, index: usize, method: &Method) -> Vec
             );
             continue;
         };
+        if !checker.visible(file, checker.decls[target.0].file) {
+            let declared_in = checker.decls[target.0].file;
+            super::types::not_imported(checker, name, declared_in);
+            continue;
+        }
         let target_info = &checker.decls[target.0];
         let target_file = target_info.file;
         match target_info.key {
@@ -289,9 +322,14 @@ struct Generated {
     field: Option<usize>,
 }
 
-/// Every generated member of an object, by folded name.
-fn generated_members(info: &DeclInfo<'_>) -> HashMap<String, Generated> {
+/// Two fields whose generated members share a name: (the later field, the member, the
+/// earlier origin).
+type GeneratedClash = (Ident, String, Span);
+
+/// Every generated member of an object, by folded name, and the clashes between them.
+fn generated_members(info: &DeclInfo<'_>) -> (HashMap<String, Generated>, Vec<GeneratedClash>) {
     let mut generated = HashMap::new();
+    let mut clashes: Vec<GeneratedClash> = Vec::new();
     for name in ["create", "load", "exists", "delete"] {
         generated.insert(
             name.to_string(),
@@ -303,36 +341,62 @@ fn generated_members(info: &DeclInfo<'_>) -> HashMap<String, Generated> {
         );
     }
     let ids = id_candidates(info);
+    if ids.is_empty() {
+        generated.insert(
+            folded("getId"),
+            Generated {
+                display: "getId".to_string(),
+                origin: info.decl.name.span,
+                field: None,
+            },
+        );
+    }
     for (index, field) in info.fields.iter().enumerate() {
         let camel = field.name().to_upper_camel_case();
-        let snake = folded(field.name());
-        let mut add = |folded: String, display: String| {
-            generated.entry(folded).or_insert(Generated {
-                display,
-                origin: field.field.name.span,
-                field: Some(index),
-            });
+        let mut add = |display: String| {
+            match generated.entry(folded(&display)) {
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(Generated {
+                        display,
+                        origin: field.field.name.span,
+                        field: Some(index),
+                    });
+                }
+                std::collections::hash_map::Entry::Occupied(entry) => {
+                    // Two fields of one name already collide (E011/E012); say it once.
+                    let same_name = entry.get().field.is_some_and(|other| {
+                        folded(info.fields[other].name()) == folded(field.name())
+                    });
+                    if !same_name {
+                        clashes.push((
+                            field.field.name.clone(),
+                            entry.get().display.clone(),
+                            entry.get().origin,
+                        ));
+                    }
+                }
+            }
         };
-        add(format!("get_{snake}"), format!("get{camel}"));
+        add(format!("get{camel}"));
         let is_list_of_objects =
             matches!(&field.ty, Some(Type::List(element)) if matches!(**element, Type::Object(_)));
         let settable =
             field.attrs.readonly.is_none() && !ids.contains(&index) && !field.is_navigation();
         if settable {
-            add(format!("set_{snake}"), format!("set{camel}"));
+            add(format!("set{camel}"));
         }
         if is_list_of_objects {
-            add(format!("{snake}_ids"), format!("{}Ids", field.name()));
-            add(format!("add_to_{snake}"), format!("addTo{camel}"));
-            add(format!("remove_from_{snake}"), format!("removeFrom{camel}"));
+            add(format!("{}Ids", field.name()));
+            add(format!("addTo{camel}"));
+            add(format!("removeFrom{camel}"));
         }
     }
-    generated
+    (generated, clashes)
 }
 
 fn check_generated(checker: &mut Checker<'_>, index: usize) {
     let info = &checker.decls[index];
-    let generated = generated_members(info);
+    let (generated, generated_clashes) = generated_members(info);
     let mut clashes: Vec<(&Ident, &Generated)> = Vec::new();
     for method in &info.decl.methods {
         if let Some(member) = generated.get(&folded(&method.name.name)) {
@@ -375,6 +439,21 @@ fn check_generated(checker: &mut Checker<'_>, index: usize) {
             ))
         })
         .collect();
+    let diagnostics = diagnostics
+        .into_iter()
+        .chain(generated_clashes.into_iter().map(|(field, member, other)| {
+            Diagnostic::new(
+                Code::GeneratedCollision,
+                format!(
+                    "`{}` would generate `{member}`, which `{owner}` already has",
+                    field.name
+                ),
+                field.span,
+                format!("generates `{member}`"),
+            )
+            .with_label(other, format!("also generates `{member}`"))
+            .with_help(format!("rename `{}`", field.name))
+        }));
     for diagnostic in diagnostics {
         checker.report(diagnostic);
     }

@@ -198,6 +198,8 @@ pub(crate) struct Checker<'a> {
     pub objects: Vec<DeclIdx>,
     /// The declaration of each enum, indexed by [`ir::EnumId`].
     pub enums: Vec<DeclIdx>,
+    /// Files reachable through imports, by importing file (filled on demand).
+    pub reachable: HashMap<FileId, HashSet<FileId>>,
     /// (using file, declaring file) pairs, for unused imports.
     pub uses: HashSet<(FileId, FileId)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -235,6 +237,7 @@ impl<'a> Checker<'a> {
             by_name: HashMap::new(),
             objects: Vec::new(),
             enums: Vec::new(),
+            reachable: HashMap::new(),
             uses: HashSet::new(),
             diagnostics: Vec::new(),
         }
@@ -247,6 +250,19 @@ impl<'a> Checker<'a> {
     /// The declaration a type name refers to, if any.
     pub fn lookup(&self, name: &str) -> Option<DeclIdx> {
         self.by_name.get(name).copied()
+    }
+
+    /// True when a name declared in `declared` is visible in `using`: the same file, or one
+    /// it imports directly or through other imports.
+    pub fn visible(&mut self, using: FileId, declared: FileId) -> bool {
+        if using == declared {
+            return true;
+        }
+        let loaded = self.loaded;
+        self.reachable
+            .entry(using)
+            .or_insert_with(|| imports::reachable_from(loaded, using))
+            .contains(&declared)
     }
 
     /// The declaration of an object id.

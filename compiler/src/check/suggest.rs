@@ -1,6 +1,6 @@
 //! "Did you mean …?" suggestions and the naming conventions shared by the passes.
 
-use heck::ToSnakeCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// The keywords of the language; none may be used as a name.
 pub(crate) const KEYWORDS: &[&str] = &[
@@ -58,7 +58,8 @@ pub(crate) fn is_camel_case(name: &str) -> bool {
 }
 
 /// The form two names are compared in for case collisions: `firstName`, `first_name`
-/// and `FirstName` all become `first_name`.
+/// and `FirstName` all become `first_name`, and `A1` and `A_1` both become `a1` (generated
+/// code uses both snake and camel case, so names must differ in both).
 pub(crate) fn folded(name: &str) -> String {
-    name.to_snake_case()
+    name.to_upper_camel_case().to_snake_case().replace('_', "")
 }

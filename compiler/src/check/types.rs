@@ -90,6 +90,11 @@ fn resolve_name(checker: &mut Checker<'_>, file: FileId, name: &Ident) -> Option
         unknown(checker, name);
         return None;
     };
+    let declared_in = checker.decls[index.0].file;
+    if !checker.visible(file, declared_in) {
+        not_imported(checker, name, declared_in);
+        return None;
+    }
     let target = &checker.decls[index.0];
     checker.uses.insert((file, target.file));
     match target.key.clone() {
@@ -113,6 +118,23 @@ fn resolve_name(checker: &mut Checker<'_>, file: FileId, name: &Ident) -> Option
         }
         None => None,
     }
+}
+
+/// A type that exists, but in a file the using file does not import.
+pub(super) fn not_imported(checker: &mut Checker<'_>, name: &Ident, declared_in: FileId) {
+    let path = checker.loaded.sources.file(declared_in).name.clone();
+    checker.report(
+        Diagnostic::new(
+            Code::UnknownType,
+            format!("`{}` is not imported into this file", name.name),
+            name.span,
+            "not visible here",
+        )
+        .with_help(format!(
+            "`{}` is declared in `{path}`: import that file here",
+            name.name
+        )),
+    );
 }
 
 fn unknown(checker: &mut Checker<'_>, name: &Ident) {
