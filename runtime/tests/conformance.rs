@@ -3,6 +3,7 @@
 //! otherwise), with the same expected results, errors and counters. DynamoDB is the
 //! reference. What only one backend can show lives in `sqlite_only` and `dynamo_only`.
 
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -12,33 +13,6 @@ use nubes_runtime::store::{
     MAX_PK_BYTES, MAX_SK_BYTES,
 };
 use serde_json::{json, Value};
-
-/// Runs each listed case once per store: `sqlite::name` and `dynamo::name`.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store: std::sync::Arc<dyn nubes_runtime::store::Store> =
-                        std::sync::Arc::new(super::support::sqlite_store());
-                    super::$name(store).await;
-                }
-            )*
-        }
-        mod dynamo {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store: std::sync::Arc<dyn nubes_runtime::store::Store> = std::sync::Arc::new(
-                        super::support::dynamo_store(stringify!($name)).await,
-                    );
-                    super::$name(store).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_stores!(
     ensure_tables_is_idempotent_and_keeps_items,

@@ -3,6 +3,7 @@
 //! the outbox, read-only fields and the dedup window.
 
 mod samples;
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -14,31 +15,6 @@ use nubes_runtime::{
 };
 use samples::{fields, make};
 use serde_json::{json, Value};
-
-/// Runs each listed test body once per store: `sqlite::name` and `dynamo::name`.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let store: std::sync::Arc<dyn nubes_runtime::Store> = std::sync::Arc::new(super::support::sqlite_store());
-                    super::$name(store).await;
-                }
-            )*
-        }
-        mod dynamo {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let store: std::sync::Arc<dyn nubes_runtime::Store> =
-                        std::sync::Arc::new(super::support::dynamo_store(stringify!($name)).await);
-                    super::$name(store).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_stores!(
     a_method_runs_once_per_invocation_id,

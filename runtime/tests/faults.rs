@@ -14,6 +14,7 @@
 //! scales the random schedules.
 
 mod samples;
+#[macro_use]
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,36 +25,7 @@ use nubes_runtime::{Config, Error, Invocation, InvocationId, Runtime, Store};
 use samples::{fields, make};
 use serde_json::{json, Value};
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(|| async {
-                        let store: std::sync::Arc<dyn nubes_runtime::Store> =
-                            std::sync::Arc::new(super::support::sqlite_store());
-                        store
-                    }).await;
-                }
-            )*
-        }
-        mod dynamo {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(|| async {
-                        let store: std::sync::Arc<dyn nubes_runtime::Store> =
-                            std::sync::Arc::new(super::support::dynamo_store(stringify!($name)).await);
-                        store
-                    }).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(crash_at_every_step, random_schedules);
+on_both_stores_fresh!(crash_at_every_step, random_schedules);
 
 /// The sample operations the every-step test runs.
 #[derive(Debug, Clone, Copy)]

@@ -7,6 +7,68 @@
 // Not every test binary uses every helper.
 #![allow(dead_code)]
 
+/// Runs each listed test body — `async fn name(store: Arc<dyn Store>)` in the including
+/// file — once per store, as `sqlite::name` and `dynamo::name`.
+#[allow(unused_macros)] // each test binary uses one of the two
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let store: std::sync::Arc<dyn nubes_runtime::Store> =
+                        std::sync::Arc::new(super::support::sqlite_store());
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let store: std::sync::Arc<dyn nubes_runtime::Store> =
+                        std::sync::Arc::new(super::support::dynamo_store(stringify!($name)).await);
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Like `on_both_stores!`, for bodies that need several fresh stores: each body is
+/// `async fn name(new_store: impl Fn() -> impl Future<Output = Arc<dyn Store>>)`.
+#[allow(unused_macros)] // each test binary uses one of the two
+macro_rules! on_both_stores_fresh {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(|| async {
+                        let store: std::sync::Arc<dyn nubes_runtime::Store> =
+                            std::sync::Arc::new(super::support::sqlite_store());
+                        store
+                    })
+                    .await;
+                }
+            )*
+        }
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(|| async {
+                        let store: std::sync::Arc<dyn nubes_runtime::Store> =
+                            std::sync::Arc::new(super::support::dynamo_store(stringify!($name)).await);
+                        store
+                    })
+                    .await;
+                }
+            )*
+        }
+    };
+}
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
