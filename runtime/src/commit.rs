@@ -77,9 +77,7 @@ async fn cascade_deletes(ctx: &mut Ctx) -> Result<(), Error> {
         .map(|(object, _)| object.clone())
         .collect();
     for object in deleted {
-        let budget =
-            MAX_WRITE_OPS - RESERVED_OPS - ctx.objects.len().min(MAX_WRITE_OPS - RESERVED_OPS);
-        let more = cascade(ctx, &object, budget).await?;
+        let more = cascade(ctx, &object, cascade_budget(ctx)).await?;
         if more {
             if object != ctx.targets[0] {
                 return Err(Error::validation(format!(
@@ -103,6 +101,13 @@ pub(crate) fn queue_cascade(ctx: &mut Ctx, object: &ObjectRef) {
         method: CASCADE_METHOD.to_string(),
         args: Value::Null,
     });
+}
+
+/// How many operations a cascade may add to `ctx`'s commit: the limit, less what the
+/// objects already held take and what is reserved for the target, the outbox and a
+/// continuation message.
+pub(crate) fn cascade_budget(ctx: &Ctx) -> usize {
+    (MAX_WRITE_OPS - RESERVED_OPS).saturating_sub(ctx.objects.len())
 }
 
 /// Removes up to `budget` operations' worth of `object`'s relationships; true when some

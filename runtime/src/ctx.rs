@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::runtime::Env;
 use crate::schema::{ObjectType, Relation};
-use crate::store::{version_of, Item, Key, DELETED, MAX_BATCH_GET};
+use crate::store::{version_of, Item, Key, DELETED};
 
 /// The attribute on a tombstone whose relationships are still being removed in chunks.
 pub(crate) const CASCADING: &str = "_cascading";
@@ -192,16 +192,17 @@ impl Ctx {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        for chunk in missing.chunks(MAX_BATCH_GET * 16) {
-            let keys: Vec<Key> = chunk
-                .iter()
-                .map(|object| object_key(&self.env, object))
-                .collect();
-            let items = self.env.store.batch_get(&keys).await?;
-            for (object, item) in chunk.iter().zip(items) {
-                self.objects
-                    .insert(object.clone(), Entry::from_stored(item));
-            }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        // The store splits the keys into batches of 100 and sends them in parallel.
+        let keys: Vec<Key> = missing
+            .iter()
+            .map(|object| object_key(&self.env, object))
+            .collect();
+        let items = self.env.store.batch_get(&keys).await?;
+        for (object, item) in missing.into_iter().zip(items) {
+            self.objects.insert(object, Entry::from_stored(item));
         }
         Ok(())
     }

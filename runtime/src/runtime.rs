@@ -422,19 +422,14 @@ impl Runtime {
                 continue;
             };
             match self.dispatch(&invocation).await {
-                // Its outcome is recorded (or it never can be): delivered.
-                Ok(_)
-                | Err(
-                    Error::User { .. }
-                    | Error::NotFound { .. }
-                    | Error::AlreadyExists { .. }
-                    | Error::Validation { .. },
-                ) => {}
                 Err(error @ Error::Expired { .. }) => {
                     tracing::error!(invocation = %invocation.id, %error, "outbox message set aside");
                     outbox::set_aside(&self.env, &message).await?;
                     continue;
                 }
+                // Its outcome is recorded (or can never be): delivered.
+                Ok(_) => {}
+                Err(error) if is_final(&error) => {}
                 Err(error) => {
                     tracing::debug!(invocation = %invocation.id, %error, "delivery failed; will retry");
                     continue;
@@ -579,7 +574,7 @@ async fn run(ctx: &mut Ctx, operation: &Operation) -> Result<Value, Error> {
             .await
             .map(|()| Value::Null),
         Operation::Cascade => {
-            let budget = MAX_WRITE_OPS - 8;
+            let budget = commit::cascade_budget(ctx);
             if commit::cascade(ctx, &target, budget).await? {
                 commit::queue_cascade(ctx, &target);
             } else {
