@@ -129,17 +129,6 @@ pub enum Type {
     Map(Box<Type>),
 }
 
-impl Type {
-    /// The object a reference or list of references points to.
-    pub fn referenced_object(&self) -> Option<ObjectId> {
-        match self {
-            Type::Object(id) => Some(*id),
-            Type::Optional(inner) | Type::List(inner) => inner.referenced_object(),
-            _ => None,
-        }
-    }
-}
-
 /// A field in an object, struct or error.
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {

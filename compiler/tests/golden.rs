@@ -77,6 +77,15 @@ fn cases_in(dir: &Path, shown: &str, expected_dir: &Path) -> Vec<(String, PathBu
     found
 }
 
+fn assert_no_problems(problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
 /// Codes such as `E014` named in the leading comment lines of a case.
 fn declared_codes(path: &Path) -> BTreeSet<String> {
     let bytes = fs::read(path).unwrap_or_default();
@@ -212,12 +221,7 @@ fn failing_cases() {
             Some(&outcome.stderr),
         ));
     }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n\n{}",
-        problems.len(),
-        problems.join("\n\n")
-    );
+    assert_no_problems(&problems);
 }
 
 #[test]
@@ -257,12 +261,7 @@ fn passing_cases() {
             Some(&outcome.stdout),
         ));
     }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n\n{}",
-        problems.len(),
-        problems.join("\n\n")
-    );
+    assert_no_problems(&problems);
 }
 
 /// Every expected file belongs to a case, so a renamed case leaves nothing stale behind.

@@ -149,7 +149,7 @@ pub(crate) struct Relation {
 pub(crate) struct MethodInfo {
     /// Per parameter; `None` for an unknown type.
     pub params: Vec<Option<ir::Type>>,
-    /// `None` for unit or an unknown type (see `ret_unknown`).
+    /// `None` for unit, or when the return type is unknown (already reported).
     pub ret: Option<ir::Type>,
     pub raises: Vec<ir::ErrorId>,
 }

@@ -179,11 +179,6 @@ impl TypeExpr {
             }
         }
     }
-
-    /// True for `T?`.
-    pub fn is_optional(&self) -> bool {
-        matches!(self, TypeExpr::Optional(..))
-    }
 }
 
 /// `readonly fn name(params) -> Ret raises E1, E2`.
