@@ -7,9 +7,11 @@
 
 pub mod check;
 pub mod cli;
+pub mod codegen;
 pub mod diag;
 pub mod ir;
 pub mod load;
+pub mod output;
 pub mod render;
 pub mod source;
 pub mod stdlib;

@@ -146,6 +146,13 @@ impl Ctx {
         &self.targets[self.targets.len() - 1]
     }
 
+    /// The time now, in milliseconds since the Unix epoch, from the runtime's clock (a
+    /// [`crate::ManualClock`] in tests). A method that runs again after a conflict sees a
+    /// later time.
+    pub fn now_ms(&self) -> u64 {
+        self.env.config.clock.now_ms()
+    }
+
     /// The next step number, for ids of nested and asynchronous calls.
     pub fn next_step(&mut self) -> u32 {
         self.step += 1;

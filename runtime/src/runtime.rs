@@ -35,6 +35,20 @@ pub trait ObjectHandler: Send + Sync {
 
     /// Runs `method` on the object `ctx.this_ref()` with `args`.
     async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error>;
+
+    /// Checks the fields of a new object `id` and completes them (defaults filled in)
+    /// before it is created. The default accepts them as they are.
+    fn prepare_create(&self, id: &str, fields: Item) -> Result<Item, Error> {
+        let _ = id;
+        Ok(fields)
+    }
+
+    /// Checks a new value for `field` before a setter stores it (`null` clears an
+    /// optional field). The default accepts any value.
+    fn check_field(&self, field: &str, value: &Value) -> Result<(), Error> {
+        let _ = (field, value);
+        Ok(())
+    }
 }
 
 /// What the executor and every context share.
@@ -129,6 +143,11 @@ impl Runtime {
     /// The schema it serves.
     pub fn schema(&self) -> &Schema {
         &self.env.schema
+    }
+
+    /// The handler registered for `type_name`.
+    pub(crate) fn handler(&self, type_name: &str) -> Result<Arc<dyn ObjectHandler>, Error> {
+        self.env.handler(type_name)
     }
 
     /// Creates the tables of the schema that do not exist yet.

@@ -74,6 +74,8 @@ pub struct ObjectType {
     pub relations: BTreeMap<String, Relation>,
     /// Fields that may be set at creation and never changed.
     pub readonly: Vec<String>,
+    /// The field that holds the object's id, if the type stores it as a field.
+    pub id_field: Option<String>,
 }
 
 impl ObjectType {
@@ -83,6 +85,7 @@ impl ObjectType {
             name: name.into(),
             relations: BTreeMap::new(),
             readonly: Vec::new(),
+            id_field: None,
         }
     }
 
@@ -95,6 +98,15 @@ impl ObjectType {
     /// Marks a field read-only.
     pub fn readonly(mut self, field: impl Into<String>) -> Self {
         self.readonly.push(field.into());
+        self
+    }
+
+    /// Names the field that holds the object's id: creation fills it in (or checks it
+    /// matches), and it is read-only.
+    pub fn id_field(mut self, field: impl Into<String>) -> Self {
+        let field = field.into();
+        self.readonly.push(field.clone());
+        self.id_field = Some(field);
         self
     }
 

@@ -146,8 +146,14 @@ fn find_or_start_server() -> Result<String, String> {
     Ok(url)
 }
 
+/// `scripts/moto` of the repository, found from the crate that includes this module.
 fn moto_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/moto")
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .ancestors()
+        .map(|dir| dir.join("scripts/moto"))
+        .find(|script| script.is_file())
+        .unwrap_or_else(|| crate_dir.join("../scripts/moto"))
 }
 
 /// `name` with every character a table name cannot hold replaced by `-`.

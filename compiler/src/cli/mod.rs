@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod build;
+
 use crate::load::FsReader;
 use crate::render::{self, Colors};
 
@@ -32,6 +34,47 @@ enum Command {
     /// Exit status: 0 when there is no error, 1 when there are errors,
     /// 2 for bad usage or a file that cannot be read.
     Check(CheckArgs),
+    /// Check a schema and generate its crates: `<app>-model`, `<app>-handlers` and
+    /// `<app>-client`.
+    ///
+    /// Files are only rewritten when their contents change; the output is the same bytes
+    /// for the same input. Exit status: 0 when the crates were written (or, with
+    /// `--check`, are up to date), 1 for errors in the schema (or, with `--check`, crates
+    /// that differ), 2 for bad usage or files that cannot be read or written.
+    Build(BuildArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// The `.nubes` file of the application; imports are followed from it.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+
+    /// The directory to write the crates into (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    out: PathBuf,
+
+    /// The application's name: the crates are `<NAME>-model`, `<NAME>-handlers` and
+    /// `<NAME>-client`, and Lambda functions `<NAME>-<Type>`. Default: the file's name.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+
+    /// Depend on the `nubes-runtime` crate at this path instead of the registry version
+    /// that matches this compiler.
+    #[arg(long, value_name = "PATH")]
+    runtime_path: Option<PathBuf>,
+
+    /// Write nothing: exit with 1 when DIR does not hold exactly what would be generated.
+    #[arg(long)]
+    check: bool,
+
+    /// Treat warnings as errors.
+    #[arg(long, short = 'D')]
+    deny_warnings: bool,
+
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +156,16 @@ where
     };
     match cli.command {
         Command::Check(args) => check(&args, io),
+        Command::Build(args) => build::run(&args, io),
+    }
+}
+
+fn colors(choice: ColorChoice, io: &Io<'_>) -> Colors {
+    match choice {
+        ColorChoice::Always => Colors::On,
+        ColorChoice::Never => Colors::Off,
+        ColorChoice::Auto if io.stderr_is_terminal => Colors::On,
+        ColorChoice::Auto => Colors::Off,
     }
 }
 
@@ -121,30 +174,45 @@ fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
         let text = "error: `--emit-ir` takes exactly one FILE\n";
         return write_or_fail(io.stderr, text, EXIT_USAGE);
     }
-    let colors = match args.color {
-        ColorChoice::Always => Colors::On,
-        ColorChoice::Never => Colors::Off,
-        ColorChoice::Auto if io.stderr_is_terminal => Colors::On,
-        ColorChoice::Auto => Colors::Off,
-    };
+    let colors = colors(args.color, io);
     let mut exit = EXIT_OK;
     for file in &args.files {
-        let mut reader = FsReader {
-            base: io.base.to_path_buf(),
-        };
-        let compilation = match crate::check_with(file, &mut reader) {
-            Ok(compilation) => compilation,
-            Err(error) => {
-                let text = render::render_message(
-                    error.code().as_str(),
-                    &error.message(),
-                    Some("check the path and that the file is readable"),
-                    colors,
-                );
-                exit = exit.max(write_or_fail(io.stderr, &text, EXIT_USAGE));
-                continue;
+        let (code, schema) = compile(file, args.deny_warnings, colors, io);
+        exit = exit.max(code);
+        if args.emit_ir && exit == EXIT_OK {
+            if let Some(schema) = &schema {
+                exit = exit.max(write_or_fail(io.stdout, &schema.to_json(), EXIT_OK));
             }
-        };
+        }
+    }
+    exit
+}
+
+/// Checks one file and reports its diagnostics; the schema comes back when the exit code
+/// allows going on.
+fn compile(
+    file: &Path,
+    deny_warnings: bool,
+    colors: Colors,
+    io: &mut Io<'_>,
+) -> (i32, Option<crate::ir::Schema>) {
+    let mut reader = FsReader {
+        base: io.base.to_path_buf(),
+    };
+    let compilation = match crate::check_with(file, &mut reader) {
+        Ok(compilation) => compilation,
+        Err(error) => {
+            let text = render::render_message(
+                error.code().as_str(),
+                &error.message(),
+                Some("check the path and that the file is readable"),
+                colors,
+            );
+            return (write_or_fail(io.stderr, &text, EXIT_USAGE), None);
+        }
+    };
+    let mut exit = EXIT_OK;
+    {
         let errors = compilation
             .diagnostics
             .iter()
@@ -152,7 +220,7 @@ fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
             .count();
         let warnings = compilation.diagnostics.len() - errors;
         let mut text = render::render_all(&compilation.sources, &compilation.diagnostics, colors);
-        if errors > 0 || (args.deny_warnings && warnings > 0) {
+        if errors > 0 || (deny_warnings && warnings > 0) {
             text.push_str(&format!(
                 "error: `{}` has {}{}\n",
                 file.display(),
@@ -172,13 +240,9 @@ fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
             ));
         }
         exit = exit.max(write_or_fail(io.stderr, &text, EXIT_OK));
-        if args.emit_ir && exit == EXIT_OK {
-            if let Some(schema) = &compilation.schema {
-                exit = exit.max(write_or_fail(io.stdout, &schema.to_json(), EXIT_OK));
-            }
-        }
     }
-    exit
+    let schema = (exit == EXIT_OK).then_some(compilation.schema).flatten();
+    (exit, schema)
 }
 
 fn count(n: usize, what: &str) -> String {

@@ -1,0 +1,126 @@
+//! `nubesc build`: check a schema, generate its crates, write them (or compare them with
+//! what is on disk under `--check`).
+
+use std::path::Path;
+
+use super::{colors, compile, write_or_fail, BuildArgs, Io, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
+use crate::codegen::{self, naming, Options, RuntimeDependency};
+use crate::output::{self, Difference};
+
+/// Runs `nubesc build`; returns the exit code.
+pub(super) fn run(args: &BuildArgs, io: &mut Io<'_>) -> i32 {
+    let app = match &args.name {
+        Some(name) => name.clone(),
+        None => naming::app_name(
+            &args
+                .file
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        ),
+    };
+    if !naming::is_valid_app_name(&app) {
+        let text = format!("error: {}\n", codegen::CodegenError::BadAppName(app));
+        return write_or_fail(io.stderr, &text, EXIT_USAGE);
+    }
+    let (exit, schema) = compile(&args.file, args.deny_warnings, colors(args.color, io), io);
+    let Some(schema) = schema else {
+        return exit;
+    };
+    let out = io.base.join(&args.out);
+    if !args.check {
+        if let Err(error) = std::fs::create_dir_all(&out) {
+            let text = format!("error: cannot create `{}`: {error}\n", args.out.display());
+            return write_or_fail(io.stderr, &text, EXIT_USAGE);
+        }
+    }
+    let runtime = match runtime_dependency(args, io.base, &out) {
+        Ok(runtime) => runtime,
+        Err(message) => {
+            return write_or_fail(io.stderr, &format!("error: {message}\n"), EXIT_USAGE)
+        }
+    };
+    let tree = match codegen::generate(
+        &schema,
+        &Options {
+            app: app.clone(),
+            runtime,
+        },
+    ) {
+        Ok(tree) => tree,
+        Err(error) => {
+            return write_or_fail(io.stderr, &format!("error: {error}\n"), EXIT_DIAGNOSTICS)
+        }
+    };
+    if args.check {
+        return report_differences(&output::compare(&tree, &out), &args.out, io);
+    }
+    match output::write(&tree, &out) {
+        Ok(written) => {
+            let text = format!(
+                "generated {app}-model, {app}-handlers and {app}-client in `{}` ({} of {} files changed)\n",
+                args.out.display(),
+                written.len(),
+                tree.len()
+            );
+            write_or_fail(io.stderr, &text, EXIT_OK)
+        }
+        Err(error) => {
+            let text = format!(
+                "error: cannot write into `{}`: {error}\n",
+                args.out.display()
+            );
+            write_or_fail(io.stderr, &text, EXIT_USAGE)
+        }
+    }
+}
+
+fn runtime_dependency(
+    args: &BuildArgs,
+    base: &Path,
+    out: &Path,
+) -> Result<RuntimeDependency, String> {
+    let Some(path) = &args.runtime_path else {
+        return Ok(RuntimeDependency::this_version());
+    };
+    let path = &base.join(path);
+    let manifest = path.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(format!(
+            "`--runtime-path {}` is not a crate: it has no Cargo.toml",
+            path.display()
+        ));
+    }
+    output::runtime_path_from(out, path)
+        .map(RuntimeDependency::Path)
+        .map_err(|error| {
+            format!(
+                "cannot resolve `{}` from `{}`: {error}",
+                path.display(),
+                args.out.display()
+            )
+        })
+}
+
+fn report_differences(
+    differences: &[(std::path::PathBuf, Difference)],
+    out: &Path,
+    io: &mut Io<'_>,
+) -> i32 {
+    if differences.is_empty() {
+        return EXIT_OK;
+    }
+    let mut text = format!(
+        "error: the crates in `{}` are not what `nubesc build` generates:\n",
+        out.display()
+    );
+    for (path, difference) in differences {
+        let what = match difference {
+            Difference::Missing => "missing",
+            Difference::Changed => "differs",
+        };
+        text.push_str(&format!("  {what}: {}\n", path.display()));
+    }
+    text.push_str("help: run the same command without `--check` to regenerate them\n");
+    write_or_fail(io.stderr, &text, EXIT_DIAGNOSTICS)
+}

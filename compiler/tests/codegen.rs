@@ -1,0 +1,152 @@
+//! Golden tests of code generation. Every directory `tests/golden/build/<case>/` holds the
+//! crates `nubesc build` generates for `tests/golden/pass/<case>.nubes` (or, for `hotel`,
+//! `examples/hotel.nubes`), with `--runtime-path runtime`. They are workspace members, so
+//! CI compiles and lints them; this test regenerates them and fails on any difference.
+//!
+//! `NUBES_BLESS=1 cargo test -p nubesc --test codegen` rewrites them. To add a case,
+//! create its empty directory and bless.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use nubesc::codegen::{self, naming, Options, RuntimeDependency, Tree};
+use nubesc::output;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn blessing() -> bool {
+    std::env::var_os("NUBES_BLESS").is_some_and(|value| value != "0")
+}
+
+/// `(case name, schema file)` for every directory in `tests/golden/build`.
+fn cases() -> Vec<(String, PathBuf)> {
+    let build = root().join("tests/golden/build");
+    let mut cases: Vec<(String, PathBuf)> = fs::read_dir(&build)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", build.display()))
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let schema = if name == "hotel" {
+                root().join("examples/hotel.nubes")
+            } else {
+                root()
+                    .join("tests/golden/pass")
+                    .join(format!("{name}.nubes"))
+            };
+            (name, schema)
+        })
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// The crates for one case, as `nubesc build` makes them.
+fn generate(name: &str, schema_path: &Path) -> Result<Tree, String> {
+    let compilation = nubesc::check_path(schema_path).map_err(|error| error.message())?;
+    let schema = compilation
+        .schema
+        .ok_or_else(|| format!("{} does not check", schema_path.display()))?;
+    let dir = root().join("tests/golden/build").join(name);
+    let runtime = output::runtime_path_from(&dir, &root().join("runtime"))
+        .map_err(|error| format!("runtime path: {error}"))?;
+    let options = Options {
+        app: naming::app_name(name),
+        runtime: RuntimeDependency::Path(runtime),
+    };
+    codegen::generate(&schema, &options).map_err(|error| error.to_string())
+}
+
+/// Every file under `dir`, relative to it.
+fn files_under(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut found = BTreeSet::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                found.insert(relative.to_path_buf());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn generated_crates_match_the_blessed_ones() {
+    let cases = cases();
+    assert!(
+        cases.len() >= 7,
+        "expected the hotel and at least six other cases, found {cases:?}"
+    );
+    let mut problems = Vec::new();
+    for (name, schema) in &cases {
+        let tree = match generate(name, schema) {
+            Ok(tree) => tree,
+            Err(error) => {
+                problems.push(format!("{name}: {error}"));
+                continue;
+            }
+        };
+        let dir = root().join("tests/golden/build").join(name);
+        let stale: Vec<PathBuf> = files_under(&dir)
+            .into_iter()
+            .filter(|path| !tree.contains_key(path))
+            .collect();
+        if blessing() {
+            if let Err(error) = output::write(&tree, &dir) {
+                problems.push(format!("{name}: cannot write: {error}"));
+            }
+            for path in &stale {
+                let _ = fs::remove_file(dir.join(path));
+            }
+            continue;
+        }
+        for (path, difference) in output::compare(&tree, &dir) {
+            problems.push(format!("{name}/{}: {difference:?}", path.display()));
+        }
+        for path in stale {
+            problems.push(format!("{name}/{}: not generated any more", path.display()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "generated code differs from tests/golden/build (review, then bless with NUBES_BLESS=1 cargo test -p nubesc --test codegen):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    for (name, schema) in cases() {
+        let first = generate(&name, &schema);
+        let second = generate(&name, &schema);
+        assert!(first.is_ok(), "{name}: {first:?}");
+        assert_eq!(first, second, "{name}: two runs differ");
+    }
+}
+
+#[test]
+fn every_generated_file_starts_with_the_header() {
+    for (name, schema) in cases() {
+        let tree = generate(&name, &schema).unwrap_or_default();
+        assert!(!tree.is_empty(), "{name}: nothing generated");
+        for (path, text) in tree {
+            let first = text.lines().next().unwrap_or_default();
+            assert!(
+                first.ends_with(codegen::HEADER)
+                    && (first.starts_with("// ") || first.starts_with("# ")),
+                "{name}/{}: first line is {first:?}",
+                path.display()
+            );
+        }
+    }
+}
