@@ -36,6 +36,12 @@ impl InProcess {
     pub fn runtime(&self) -> &Runtime {
         &self.runtime
     }
+
+    /// This transport, once the tables of its schema exist (created if missing).
+    pub async fn with_tables(self) -> Result<Self, Error> {
+        self.runtime.ensure_tables().await?;
+        Ok(self)
+    }
 }
 
 #[async_trait]

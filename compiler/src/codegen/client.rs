@@ -16,15 +16,8 @@ use super::view::ObjectView;
 /// The client crate's `lib.rs`.
 pub fn lib(schema: &Schema, app: &str) -> TokenStream {
     let model = naming::crate_ident(app, "model");
-    let types = Types {
-        schema,
-        model: quote!(::#model),
-    };
-    let objects: Vec<ObjectView> = schema
-        .objects
-        .iter()
-        .map(|object| ObjectView::new(schema, object))
-        .collect();
+    let types = Types::outside_model(schema, app);
+    let objects = ObjectView::all(schema);
     let about = format!(" The typed client of the `{app}` application, generated from its schema.");
     let entries = objects.iter().map(|object| {
         let module = object.module();

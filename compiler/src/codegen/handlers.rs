@@ -16,15 +16,8 @@ use super::view::{ObjectView, Relation};
 /// The handlers crate's `lib.rs`.
 pub fn lib(schema: &Schema, app: &str) -> TokenStream {
     let model = naming::crate_ident(app, "model");
-    let types = Types {
-        schema,
-        model: quote!(::#model),
-    };
-    let objects: Vec<ObjectView> = schema
-        .objects
-        .iter()
-        .map(|object| ObjectView::new(schema, object))
-        .collect();
+    let types = Types::outside_model(schema, app);
+    let objects = ObjectView::all(schema);
     let about = format!(" The handlers of the `{app}` application, generated from its schema.");
     let bounds: Vec<TokenStream> = objects
         .iter()
@@ -85,8 +78,8 @@ pub fn lib(schema: &Schema, app: &str) -> TokenStream {
         }
 
         /// The in-process transport over `store` with the default configuration: the
-        /// client calls the handlers directly. Create the tables once with
-        /// `transport.runtime().ensure_tables()`.
+        /// client calls the handlers directly. `.with_tables().await` creates the tables
+        /// that do not exist yet.
         pub fn in_process<A: App>(store: ::std::sync::Arc<dyn ::nubes_runtime::Store>, app: A) -> ::nubes_runtime::InProcess {
             ::nubes_runtime::InProcess::new(runtime(store, app).build())
         }

@@ -27,7 +27,16 @@ pub struct Types<'a> {
     pub model: TokenStream,
 }
 
-impl Types<'_> {
+impl<'a> Types<'a> {
+    /// Types as the handlers and client crates of `app` spell them (`::hotel_model::Room`).
+    pub fn outside_model(schema: &'a Schema, app: &str) -> Self {
+        let model = naming::crate_ident(app, "model");
+        Types {
+            schema,
+            model: quote!(::#model),
+        }
+    }
+
     /// The Rust type of `ty`.
     pub fn rust(&self, ty: &Type, position: Position) -> TokenStream {
         let model = &self.model;

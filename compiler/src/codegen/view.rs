@@ -27,6 +27,15 @@ impl<'a> ObjectView<'a> {
         ObjectView { schema, object }
     }
 
+    /// A view of every object type of `schema`, in schema order.
+    pub fn all(schema: &'a Schema) -> Vec<Self> {
+        schema
+            .objects
+            .iter()
+            .map(|object| ObjectView::new(schema, object))
+            .collect()
+    }
+
     /// The whole schema.
     pub fn schema(&self) -> &'a Schema {
         self.schema

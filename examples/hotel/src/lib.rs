@@ -12,8 +12,9 @@
 //! use nubes_runtime::store::sqlite::SqliteStore;
 //!
 //! let store = Arc::new(SqliteStore::in_memory()?);
-//! let transport = hotel_handlers::in_process(store, hotel_app::HotelApp);
-//! transport.runtime().ensure_tables().await?;
+//! let transport = hotel_handlers::in_process(store, hotel_app::HotelApp)
+//!     .with_tables()
+//!     .await?;
 //! let client = hotel_client::Client::new(transport);
 //! let _best = client.city("Lisbon").recommend_by_rate(3).await?;
 //! # Ok(()) }

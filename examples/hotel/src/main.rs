@@ -38,8 +38,9 @@ async fn run() -> Outcome {
     let store = SqliteStore::open(&path)
         .map_err(|error| format!("cannot open the store at {}: {error}", path.display()))?;
     let store = Arc::new(store);
-    let transport = hotel_handlers::in_process(store, HotelApp);
-    transport.runtime().ensure_tables().await?;
+    let transport = hotel_handlers::in_process(store, HotelApp)
+        .with_tables()
+        .await?;
     let client = Client::new(transport);
 
     let lisbon = seed(&client).await?;

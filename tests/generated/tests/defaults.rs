@@ -23,10 +23,8 @@ on_both_stores!(
 );
 
 async fn app(store: Arc<dyn Store>) -> (Client, InProcess) {
-    let transport = defaults_handlers::in_process(store, ());
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = defaults_handlers::in_process(store, ())
+        .with_tables()
         .await
         .expect("tables are created");
     (Client::new(transport.clone()), transport)

@@ -53,10 +53,8 @@ impl region_stats::Methods for Stats {
 }
 
 async fn app(store: Arc<dyn Store>) -> (Client, InProcess) {
-    let transport = enum_id_handlers::in_process(store, Stats);
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = enum_id_handlers::in_process(store, Stats)
+        .with_tables()
         .await
         .expect("tables are created");
     (Client::new(transport.clone()), transport)

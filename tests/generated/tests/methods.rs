@@ -242,10 +242,8 @@ struct Fixture {
 }
 
 async fn fixture(store: Arc<dyn Store>) -> Fixture {
-    let transport = methods_handlers::in_process(store, Hotels);
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = methods_handlers::in_process(store, Hotels)
+        .with_tables()
         .await
         .expect("tables are created");
     let client = Client::new(transport.clone());

@@ -20,10 +20,8 @@ on_both_stores!(
 );
 
 async fn settings(store: Arc<dyn Store>) -> (Client, InProcess) {
-    let transport = defaults_handlers::in_process(store, ());
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = defaults_handlers::in_process(store, ())
+        .with_tables()
         .await
         .expect("tables are created");
     (Client::new(transport.clone()), transport)
@@ -56,7 +54,11 @@ async fn a_raw_creation_takes_the_defaults(store: Arc<dyn Store>) {
             "version": "v1",
         }))
     );
-    let typed = client.settings("raw").load().await.expect("it reads as a Settings");
+    let typed = client
+        .settings("raw")
+        .load()
+        .await
+        .expect("it reads as a Settings");
     assert_eq!((typed.language.as_str(), typed.zoom), ("en", 2.0));
 }
 
@@ -64,8 +66,13 @@ async fn a_raw_creation_is_checked_against_the_schema(store: Arc<dyn Store>) {
     let (_, transport) = settings(store).await;
     let unknown = transport.send(&create("a", json!({ "nonsense": 1 }))).await;
     assert!(refused(&unknown, "unknown field `nonsense`"), "{unknown:?}");
-    let wrong_type = transport.send(&create("b", json!({ "pageSize": "ten" }))).await;
-    assert!(refused(&wrong_type, "the fields of a new `Settings`"), "{wrong_type:?}");
+    let wrong_type = transport
+        .send(&create("b", json!({ "pageSize": "ten" })))
+        .await;
+    assert!(
+        refused(&wrong_type, "the fields of a new `Settings`"),
+        "{wrong_type:?}"
+    );
     for id in ["a", "b"] {
         let exists = transport.runtime().exists("Settings", id).await;
         assert_eq!(exists, Ok(false), "{id} must not be stored");
@@ -90,9 +97,15 @@ async fn a_raw_setter_is_checked_against_the_schema(store: Arc<dyn Store>) {
         )
     };
     let wrong_type = transport.send(&set("pageSize", json!("lots"))).await;
-    assert!(refused(&wrong_type, "`Settings.pageSize`"), "{wrong_type:?}");
+    assert!(
+        refused(&wrong_type, "`Settings.pageSize`"),
+        "{wrong_type:?}"
+    );
     let unknown = transport.send(&set("nonsense", json!(1))).await;
-    assert!(refused(&unknown, "`Settings` has no field `nonsense`"), "{unknown:?}");
+    assert!(
+        refused(&unknown, "`Settings` has no field `nonsense`"),
+        "{unknown:?}"
+    );
     let cleared = transport.send(&set("language", Value::Null)).await;
     assert!(refused(&cleared, "`Settings.language`"), "{cleared:?}");
     assert_eq!(

@@ -50,10 +50,8 @@ impl ticket::Methods for BoxOffice {
 }
 
 async fn box_office(store: Arc<dyn Store>) -> (Client, nubes_runtime::InProcess) {
-    let transport = readonly_handlers::in_process(store, BoxOffice);
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = readonly_handlers::in_process(store, BoxOffice)
+        .with_tables()
         .await
         .expect("tables are created");
     (Client::new(transport.clone()), transport)

@@ -59,10 +59,8 @@ async fn setup(store: Arc<dyn Store>, retry: RetryPolicy) -> Setup {
     let faults = Arc::new(FaultyStore::new(store));
     let app = Counting::default();
     let transfers = app.transfers.clone();
-    let transport = readonly_handlers::in_process(faults.clone(), app);
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = readonly_handlers::in_process(faults.clone(), app)
+        .with_tables()
         .await
         .expect("tables are created");
     let client = Client::new(transport).with_retry(RetryPolicy {

@@ -82,10 +82,8 @@ impl matcher::Methods for Names {
 }
 
 async fn app(store: Arc<dyn Store>) -> (Client, InProcess) {
-    let transport = rust_names_handlers::in_process(store, Names);
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = rust_names_handlers::in_process(store, Names)
+        .with_tables()
         .await
         .expect("tables are created");
     (Client::new(transport.clone()), transport)

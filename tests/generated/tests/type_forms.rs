@@ -26,10 +26,8 @@ on_both_stores!(
 );
 
 async fn app(store: Arc<dyn Store>) -> (Client, InProcess) {
-    let transport = all_type_forms_handlers::in_process(store, ());
-    transport
-        .runtime()
-        .ensure_tables()
+    let transport = all_type_forms_handlers::in_process(store, ())
+        .with_tables()
         .await
         .expect("tables are created");
     (Client::new(transport.clone()), transport)

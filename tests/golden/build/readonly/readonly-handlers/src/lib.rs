@@ -32,8 +32,8 @@ pub fn runtime<A: App>(
         .handler("Ticket", ::std::sync::Arc::new(TicketHandler { app: app.clone() }))
 }
 /// The in-process transport over `store` with the default configuration: the
-/// client calls the handlers directly. Create the tables once with
-/// `transport.runtime().ensure_tables()`.
+/// client calls the handlers directly. `.with_tables().await` creates the tables
+/// that do not exist yet.
 #[rustfmt::skip]
 pub fn in_process<A: App>(
     store: ::std::sync::Arc<dyn ::nubes_runtime::Store>,
