@@ -110,12 +110,18 @@ impl Runtime {
             }
             Call::Create { fields } => {
                 let fields = self.with_id_field(type_name, object, fields.clone())?;
-                let fields = self.handler(type_name)?.prepare_create(object, fields)?;
+                let fields = match self.handler(type_name) {
+                    Ok(handler) => handler.prepare_create(object, fields)?,
+                    // A type without a handler has no schema to check against.
+                    Err(_) => fields,
+                };
                 self.create(id, type_name, object, fields).await.map(unit)
             }
             Call::Delete => self.delete(id, type_name, object).await.map(unit),
             Call::Set { field, value } => {
-                self.handler(type_name)?.check_field(field, value)?;
+                if let Ok(handler) = self.handler(type_name) {
+                    handler.check_field(field, value)?;
+                }
                 self.set_field(id, type_name, object, field, value.clone())
                     .await
                     .map(unit)

@@ -28,6 +28,13 @@ pub(super) fn run(args: &BuildArgs, io: &mut Io<'_>) -> i32 {
         return exit;
     };
     let out = io.base.join(&args.out);
+    if args.check && !out.is_dir() {
+        let text = format!(
+            "error: `{}` does not exist: nothing has been generated there\nhelp: run the same command without `--check` to generate the crates\n",
+            args.out.display()
+        );
+        return write_or_fail(io.stderr, &text, EXIT_DIAGNOSTICS);
+    }
     if !args.check {
         if let Err(error) = std::fs::create_dir_all(&out) {
             let text = format!("error: cannot create `{}`: {error}\n", args.out.display());
