@@ -119,10 +119,11 @@ impl Runtime {
             }
             Call::Delete => self.delete(id, type_name, object).await.map(unit),
             Call::Set { field, value } => {
-                if let Ok(handler) = self.handler(type_name) {
-                    handler.check_field(field, value)?;
-                }
-                self.set_field(id, type_name, object, field, value.clone())
+                let value = match self.handler(type_name) {
+                    Ok(handler) => handler.prepare_field(field, value.clone())?,
+                    Err(_) => value.clone(),
+                };
+                self.set_field(id, type_name, object, field, value)
                     .await
                     .map(unit)
             }

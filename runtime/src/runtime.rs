@@ -44,10 +44,11 @@ pub trait ObjectHandler: Send + Sync {
     }
 
     /// Checks a new value for `field` before a setter stores it (`null` clears an
-    /// optional field). The default accepts any value.
-    fn check_field(&self, field: &str, value: &Value) -> Result<(), Error> {
-        let _ = (field, value);
-        Ok(())
+    /// optional field) and returns it in the form to store. The default accepts any value
+    /// as it is.
+    fn prepare_field(&self, field: &str, value: Value) -> Result<Value, Error> {
+        let _ = field;
+        Ok(value)
     }
 }
 

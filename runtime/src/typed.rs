@@ -28,13 +28,28 @@ pub fn decode_args<T: DeserializeOwned>(what: impl Display, args: Value) -> Resu
     decode(what, args)
 }
 
-/// Writes `value` as JSON; `what` names it in the error.
-pub fn encode<T: Serialize + ?Sized>(what: impl Display, value: &T) -> Result<Value, Error> {
-    serde_json::to_value(value).map_err(|error| Error::validation(format!("{what}: {error}")))
+/// Writes `value` as JSON; `what` names it in the error. The JSON must read back as a
+/// `T`: a float that is not finite (NaN, infinity) has no JSON form and becomes `null`,
+/// which would silently clear a field, so it is refused here instead.
+pub fn encode<T: Serialize + DeserializeOwned>(
+    what: impl Display,
+    value: &T,
+) -> Result<Value, Error> {
+    let json = serde_json::to_value(value)
+        .map_err(|error| Error::validation(format!("{what}: {error}")))?;
+    T::deserialize(&json).map_err(|error| {
+        Error::validation(format!(
+            "{what} cannot be stored as it is ({error}): is a float NaN or infinite?"
+        ))
+    })?;
+    Ok(json)
 }
 
-/// Writes `value` as the fields of an object.
-pub fn encode_fields<T: Serialize + ?Sized>(what: impl Display, value: &T) -> Result<Item, Error> {
+/// Writes `value` as the fields of an object (checked as [`encode`] does).
+pub fn encode_fields<T: Serialize + DeserializeOwned>(
+    what: impl Display,
+    value: &T,
+) -> Result<Item, Error> {
     match encode(&what, value)? {
         Value::Object(fields) => Ok(fields),
         other => Err(Error::validation(format!(
@@ -101,9 +116,17 @@ pub async fn collection<T: DeserializeOwned>(
 /// type does not know are never touched). Fields the method
 /// did not touch keep whatever else changed them in this invocation; read-only fields are
 /// refused at commit.
-pub async fn save_this<T: Serialize>(ctx: &mut Ctx, before: &Item, after: &T) -> Result<(), Error> {
+pub async fn save_this<T: Serialize + DeserializeOwned>(
+    ctx: &mut Ctx,
+    before: &Item,
+    after: &T,
+) -> Result<(), Error> {
     let this = ctx.this_ref().clone();
     let after = encode_fields(format!("the new state of {this}"), after)?;
+    // What the object holds now, after nested calls the method made (in the same form
+    // as `before`): a field changed both there and by the method cannot keep both.
+    let now: T = get(ctx, &this.type_name, &this.id).await?;
+    let now = encode_fields(format!("the state of {this}"), &now)?;
     let mut changes: Vec<(String, Value)> = before
         .keys()
         .filter(|name| !after.contains_key(*name))
@@ -115,6 +138,12 @@ pub async fn save_this<T: Serialize>(ctx: &mut Ctx, before: &Item, after: &T) ->
             .filter(|(name, value)| before.get(name) != Some(value)),
     );
     for (field, value) in changes {
+        if now.get(&field) != before.get(&field) {
+            return Err(Error::validation(format!(
+                "`{}.{field}` was changed by a nested call on {this} while the method changed it too: change it in one place",
+                this.type_name
+            )));
+        }
         ctx.set(&this.type_name, &this.id, &field, value).await?;
     }
     Ok(())
@@ -122,4 +151,50 @@ pub async fn save_this<T: Serialize>(ctx: &mut Ctx, before: &Item, after: &T) ->
 
 fn stored(type_name: &str, id: &str) -> String {
     format!("the stored {type_name} `{id}` does not match the schema")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Gauge {
+        level: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_read_back_is_refused() {
+        for level in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let encoded = encode_fields("a gauge", &Gauge { level, note: None });
+            assert!(
+                matches!(&encoded, Err(Error::Validation { message }) if message.contains("NaN or infinite")),
+                "{level}: {encoded:?}"
+            );
+        }
+        let fine = encode_fields(
+            "a gauge",
+            &Gauge {
+                level: 0.5,
+                note: None,
+            },
+        );
+        assert_eq!(
+            fine.map(Value::Object),
+            Ok(serde_json::json!({ "level": 0.5 }))
+        );
+    }
+
+    #[test]
+    fn missing_arguments_are_no_arguments() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct NoArgs {}
+        assert_eq!(decode_args::<NoArgs>("args", Value::Null), Ok(NoArgs {}));
+        let wrong = decode_args::<NoArgs>("the arguments of `Gauge.reset`", serde_json::json!(3));
+        assert!(
+            matches!(wrong, Err(Error::Validation { message }) if message.starts_with("the arguments of `Gauge.reset`"))
+        );
+    }
 }

@@ -322,6 +322,27 @@ struct Generated {
     field: Option<usize>,
 }
 
+/// Methods of the Rust traits that the generated ids and client handles implement
+/// (`Clone`, `From`, `Display` …): a declared method or collection of the same name would
+/// become an inherent method that hides them, in generated code and in the user's.
+const RUST_TRAIT_METHODS: [&str; 15] = [
+    "clone",
+    "cloneFrom",
+    "into",
+    "from",
+    "tryInto",
+    "tryFrom",
+    "asRef",
+    "toString",
+    "toOwned",
+    "fmt",
+    "eq",
+    "ne",
+    "cmp",
+    "partialCmp",
+    "hash",
+];
+
 /// Two fields whose generated members share a name: (the later field, the member, the
 /// earlier origin).
 type GeneratedClash = (Ident, String, Span);
@@ -330,9 +351,12 @@ type GeneratedClash = (Ident, String, Span);
 fn generated_members(info: &DeclInfo<'_>) -> (HashMap<String, Generated>, Vec<GeneratedClash>) {
     let mut generated = HashMap::new();
     let mut clashes: Vec<GeneratedClash> = Vec::new();
-    for name in ["create", "load", "exists", "delete"] {
+    for name in ["create", "load", "exists", "delete"]
+        .into_iter()
+        .chain(RUST_TRAIT_METHODS)
+    {
         generated.insert(
-            name.to_string(),
+            folded(name),
             Generated {
                 display: name.to_string(),
                 origin: info.decl.name.span,
@@ -419,9 +443,22 @@ fn check_generated(checker: &mut Checker<'_>, index: usize) {
     let diagnostics: Vec<Diagnostic> = clashes
         .into_iter()
         .map(|(name, member)| {
+            let from_rust = RUST_TRAIT_METHODS.contains(&member.display.as_str());
             let why = match member.field {
                 Some(field) => format!("generated for the field `{}`", info.fields[field].name()),
+                None if from_rust => "a standard Rust trait method of every generated id and handle".to_string(),
                 None => "generated for every object".to_string(),
+            };
+            let help = if from_rust {
+                format!(
+                    "rename `{}`: the generated Rust id and client handle of every object implement the standard trait method `{}`, which it would hide",
+                    name.name, member.display
+                )
+            } else {
+                format!(
+                    "rename `{}`: every object gets `{}` without declaring it",
+                    name.name, member.display
+                )
             };
             Diagnostic::new(
                 Code::GeneratedCollision,
@@ -433,10 +470,7 @@ fn check_generated(checker: &mut Checker<'_>, index: usize) {
                 "collides with a generated member",
             )
             .with_label(member.origin, why)
-            .with_help(format!(
-                "rename `{}`: every object gets `{}` without declaring it",
-                name.name, member.display
-            ))
+            .with_help(help)
         })
         .collect();
     let diagnostics = diagnostics

@@ -27,6 +27,16 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
             }
         }
     });
+    let id_getter = object.has_implicit_id().then(|| {
+        let doc = format!(" Reads the id of the `{type_name}` (`NotFound` if it does not exist).");
+        quote! {
+            #[doc = #doc]
+            pub async fn get_id(&self, ctx: &mut ::nubes_runtime::Ctx) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+                let state: crate::#state = ::nubes_runtime::typed::get(ctx, #type_name, &self.0).await?;
+                ::std::result::Result::Ok(state.id())
+            }
+        }
+    });
     let setters = object.settable_fields().map(|field| {
         let setter = naming::prefixed("set", &field.name);
         let ty = types.rust(&field.ty, Position::Value);
@@ -144,6 +154,7 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
                 ctx.delete(#type_name, &self.0).await
             }
 
+            #id_getter
             #(#getters)*
             #(#setters)*
             #(#collections)*

@@ -28,12 +28,12 @@ pub fn lib(schema: &Schema, app: &str) -> TokenStream {
         quote! {
             #[doc = #doc_all]
             pub fn #all(&self) -> #module::Collection {
-                #module::Collection { client: self.clone() }
+                #module::Collection { client: ::core::clone::Clone::clone(self) }
             }
 
             #[doc = #doc_one]
             pub fn #one(&self, id: impl ::core::convert::Into<::#model::#module::Id>) -> #module::Handle {
-                #module::Handle { client: self.clone(), id: id.into() }
+                #module::Handle { client: ::core::clone::Clone::clone(self), id: id.into() }
             }
         }
     });
@@ -120,6 +120,14 @@ fn object_module(types: &Types, object: &ObjectView) -> TokenStream {
             #[doc = #doc]
             pub async fn #getter(&self) -> ::std::result::Result<#ty, ::nubes_runtime::Error> {
                 ::std::result::Result::Ok(self.load().await?.#name)
+            }
+        }
+    });
+    let id_getter = object.has_implicit_id().then(|| {
+        quote! {
+            /// Reads the object's id (`NotFound` if it does not exist).
+            pub async fn get_id(&self) -> ::std::result::Result<#model::#module::Id, ::nubes_runtime::Error> {
+                ::std::result::Result::Ok(self.load().await?.id())
             }
         }
     });
@@ -257,7 +265,7 @@ fn object_module(types: &Types, object: &ObjectView) -> TokenStream {
                     let fields = ::nubes_runtime::typed::encode_fields(#what_new, &state)?;
                     let call = ::nubes_runtime::Call::Create { fields };
                     crate::request(&self.client, #type_name, &id.0, call).await?;
-                    ::std::result::Result::Ok(Handle { client: self.client.clone(), id })
+                    ::std::result::Result::Ok(Handle { client: ::core::clone::Clone::clone(&self.client), id })
                 }
             }
 
@@ -288,6 +296,7 @@ fn object_module(types: &Types, object: &ObjectView) -> TokenStream {
                     ::std::result::Result::Ok(())
                 }
 
+                #id_getter
                 #(#getters)*
                 #(#setters)*
                 #(#collections)*

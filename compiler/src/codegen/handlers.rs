@@ -231,7 +231,7 @@ fn object_handler(types: &Types, object: &ObjectView) -> TokenStream {
         unknown
     };
     let prepare_create = prepare_create(types, object);
-    let check_field = check_field(types, object);
+    let prepare_field = prepare_field(types, object);
     let doc = format!(" Runs the methods of `{type_name}`.");
     let (declaration, implementation) = if object.has_methods() {
         (
@@ -268,7 +268,7 @@ fn object_handler(types: &Types, object: &ObjectView) -> TokenStream {
             }
 
             #prepare_create
-            #check_field
+            #prepare_field
         }
     }
 }
@@ -284,7 +284,7 @@ fn prepare_create(types: &Types, object: &ObjectView) -> TokenStream {
     let (drop_id, state) = if object.has_implicit_id() {
         (
             quote!(fields.remove("id");),
-            quote!(init.into_state(#model::#module::Id::from(id))),
+            quote!(init.into_state(#model::#module::Id(::std::string::String::from(id)))),
         )
     } else {
         (TokenStream::new(), quote!(init.into_state()))
@@ -311,9 +311,10 @@ fn prepare_create(types: &Types, object: &ObjectView) -> TokenStream {
     }
 }
 
-/// A setter's value must have the field's type; fields without a setter are left to the
-/// runtime, which refuses them with the reason; unknown fields are refused here.
-fn check_field(types: &Types, object: &ObjectView) -> TokenStream {
+/// A setter's value must have the field's type (and is stored as that type writes it);
+/// fields without a setter are left to the runtime, which refuses them with the reason;
+/// unknown fields are refused here.
+fn prepare_field(types: &Types, object: &ObjectView) -> TokenStream {
     let type_name = object.name();
     let settable: Vec<TokenStream> = object
         .settable_fields()
@@ -323,8 +324,8 @@ fn check_field(types: &Types, object: &ObjectView) -> TokenStream {
             let what = format!("`{type_name}.{wire}`");
             quote! {
                 #wire => {
-                    let _: #ty = ::nubes_runtime::typed::decode(#what, value.clone())?;
-                    ::std::result::Result::Ok(())
+                    let value: #ty = ::nubes_runtime::typed::decode(#what, value)?;
+                    ::nubes_runtime::typed::encode(#what, &value)
                 }
             }
         })
@@ -344,18 +345,13 @@ fn check_field(types: &Types, object: &ObjectView) -> TokenStream {
         ::nubes_runtime::Error::validation(::std::format!(#unknown))
     ));
     let others =
-        (!others.is_empty()).then(|| quote!(#(#others)|* => ::std::result::Result::Ok(()),));
-    let value_param = if settable.is_empty() {
-        quote!(_value)
-    } else {
-        quote!(value)
-    };
+        (!others.is_empty()).then(|| quote!(#(#others)|* => ::std::result::Result::Ok(value),));
     quote! {
-        fn check_field(
+        fn prepare_field(
             &self,
             field: &str,
-            #value_param: &::nubes_runtime::serde_json::Value,
-        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            value: ::nubes_runtime::serde_json::Value,
+        ) -> ::std::result::Result<::nubes_runtime::serde_json::Value, ::nubes_runtime::Error> {
             match field {
                 #(#settable)*
                 #others

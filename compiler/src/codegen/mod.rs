@@ -106,6 +106,20 @@ fn check_client_names(schema: &Schema) -> Result<(), CodegenError> {
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     taken.insert("new".into(), "the client's constructor".into());
     taken.insert("with_retry".into(), "the client's `with_retry`".into());
+    // The client is `Clone`; an inherent method of one of these names would hide a
+    // trait method callers use.
+    for name in [
+        "clone",
+        "clone_from",
+        "into",
+        "try_into",
+        "to_owned",
+        "eq",
+        "ne",
+        "fmt",
+    ] {
+        taken.insert(name.into(), format!("the standard `{name}` of the client"));
+    }
     for object in &schema.objects {
         let entries = [
             (naming::handle_fn(&object.name), "handle"),
@@ -211,11 +225,16 @@ mod tests {
                 second: "the handle of `Boxes`".into(),
             })
         );
-        let constructor = schema("object New { size: Int }");
-        assert!(matches!(
-            generate(&constructor, &options()),
-            Err(CodegenError::NameClash { name, .. }) if name == "new"
-        ));
+        for (object, name) in [("New", "new"), ("Clone", "clone"), ("Into", "into")] {
+            let clash = schema(&format!("object {object} {{ size: Int }}"));
+            assert!(
+                matches!(
+                    generate(&clash, &options()),
+                    Err(CodegenError::NameClash { name: clashing, .. }) if clashing == name
+                ),
+                "{object}"
+            );
+        }
     }
 
     #[test]

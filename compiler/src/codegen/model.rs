@@ -227,12 +227,15 @@ fn object_items(types: &Types, object: &ObjectView) -> TokenStream {
 /// The expression of a state struct's id (`id` is the path of the `Id` type).
 fn id_value(object: &ObjectView, id: TokenStream) -> TokenStream {
     match object.id_field() {
-        None => quote!(#id(self.id.clone())),
+        None => quote!(#id(::core::clone::Clone::clone(&self.id))),
         Some(field) => {
             let name = naming::value_ident(&field.name);
             match &field.ty {
-                Type::Enum(_) => quote!(#id::from(self.#name)),
-                _ => quote!(#id(self.#name.clone())),
+                Type::Enum(enumeration) => {
+                    let enumeration = naming::type_ident(&object.schema()[*enumeration].name);
+                    quote!(<#id as ::core::convert::From<crate::#enumeration>>::from(self.#name))
+                }
+                _ => quote!(#id(::core::clone::Clone::clone(&self.#name))),
             }
         }
     }
@@ -302,7 +305,7 @@ fn id_type(object: &ObjectView) -> TokenStream {
 
         impl ::core::convert::From<&Id> for Id {
             fn from(value: &Id) -> Self {
-                value.clone()
+                ::core::clone::Clone::clone(value)
             }
         }
 
@@ -335,21 +338,21 @@ fn init_type(types: &Types, object: &ObjectView) -> TokenStream {
     });
     let moves = object.stored_fields().map(|f| {
         let name = naming::value_ident(&f.name);
-        match &f.default {
-            Some(literal) if types::is_optional(&f.ty) => {
-                let value = types::default_value(literal, &f.ty);
-                quote!(#name: self.#name.or(#value),)
-            }
-            // Text allocates, so only when needed; numbers and booleans are constants.
-            Some(literal @ Literal::String(_)) => {
-                let value = types::default_value(literal, &f.ty);
-                quote!(#name: self.#name.unwrap_or_else(|| #value),)
-            }
-            Some(literal) => {
-                let value = types::default_value(literal, &f.ty);
-                quote!(#name: self.#name.unwrap_or(#value),)
-            }
-            None => quote!(#name: self.#name,),
+        let Some(literal) = &f.default else {
+            return quote!(#name: self.#name,);
+        };
+        let value = types.default_value(literal, &f.ty);
+        // Text allocates, so only when needed; numbers, booleans and variants are constants.
+        let base = match &f.ty {
+            Type::Optional(inner) => inner.as_ref(),
+            other => other,
+        };
+        let allocates = matches!(literal, Literal::String(_)) && !matches!(base, Type::Enum(_));
+        match (types::is_optional(&f.ty), allocates) {
+            (true, true) => quote!(#name: self.#name.or_else(|| #value),),
+            (true, false) => quote!(#name: self.#name.or(#value),),
+            (false, true) => quote!(#name: self.#name.unwrap_or_else(|| #value),),
+            (false, false) => quote!(#name: self.#name.unwrap_or(#value),),
         }
     });
     let (params, id_move, doc_state) = if object.has_implicit_id() {
@@ -410,6 +413,7 @@ fn method_types(types: &Types, object: &ObjectView, method: &Method) -> TokenStr
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
         pub struct #args {
             #(#fields)*
         }

@@ -95,6 +95,28 @@ impl<'a> Types<'a> {
         self.rust(ty, Position::Value)
     }
 
+    /// A default value as an expression of the field's type (optional fields wrap it in
+    /// `Some`; a text literal of an enum field names the variant).
+    pub fn default_value(&self, literal: &Literal, ty: &Type) -> TokenStream {
+        if let Type::Optional(inner) = ty {
+            let value = self.default_value(literal, inner);
+            return quote!(::std::option::Option::Some(#value));
+        }
+        match (literal, ty) {
+            (Literal::String(text), Type::Enum(id)) => {
+                let model = &self.model;
+                let enumeration = naming::type_ident(&self.schema[*id].name);
+                let variant = naming::variant_ident(text);
+                quote!(#model::#enumeration::#variant)
+            }
+            (Literal::String(text), _) => quote!(::std::string::String::from(#text)),
+            (Literal::Int(n), Type::Float) => number(&format!("{:?}f64", *n as f64)),
+            (Literal::Int(n), _) => number(&format!("{n}i64")),
+            (Literal::Float(x), _) => number(&format!("{x:?}f64")),
+            (Literal::Bool(b), _) => quote!(#b),
+        }
+    }
+
     /// The result type of a method (`()` when it returns nothing).
     pub fn result(&self, returns: Option<&Type>) -> TokenStream {
         match returns {
@@ -118,22 +140,6 @@ pub fn mentions(ty: &Type, wanted: &Type) -> bool {
 /// True for `T?`.
 pub fn is_optional(ty: &Type) -> bool {
     matches!(ty, Type::Optional(_))
-}
-
-/// A default value as an expression of the field's type (optional fields wrap it in
-/// `Some`).
-pub fn default_value(literal: &Literal, ty: &Type) -> TokenStream {
-    if let Type::Optional(inner) = ty {
-        let value = default_value(literal, inner);
-        return quote!(::std::option::Option::Some(#value));
-    }
-    match (literal, ty) {
-        (Literal::String(text), _) => quote!(::std::string::String::from(#text)),
-        (Literal::Int(n), Type::Float) => number(&format!("{:?}f64", *n as f64)),
-        (Literal::Int(n), _) => number(&format!("{n}i64")),
-        (Literal::Float(x), _) => number(&format!("{x:?}f64")),
-        (Literal::Bool(b), _) => quote!(#b),
-    }
 }
 
 /// A numeric literal, negative ones as a negation (a token cannot hold the sign).

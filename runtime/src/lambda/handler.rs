@@ -4,6 +4,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+
+use crate::error::Error;
 
 use crate::request::{Reply, Request};
 use crate::runtime::Runtime;
@@ -13,11 +16,23 @@ use crate::store::dynamo::DynamoStore;
 /// store outages included, is a reply the client understands; retryable ones are retried
 /// by the client with the same invocation id.
 pub async fn serve(runtime: Runtime) -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Request>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let runtime = runtime.clone();
-        async move { Ok::<Reply, Infallible>(runtime.handle(&event.payload).await.into()) }
+        async move { Ok::<Reply, Infallible>(answer(&runtime, event.payload).await) }
     }))
     .await
+}
+
+/// The reply to one payload. A payload that is not a request is answered with a
+/// validation error, so a function error always means the function failed (a crash, a
+/// timeout), which a retry may get past.
+async fn answer(runtime: &Runtime, payload: Value) -> Reply {
+    match serde_json::from_value::<Request>(payload) {
+        Ok(request) => runtime.handle(&request).await.into(),
+        Err(error) => Reply::Error(Error::validation(format!(
+            "the payload is not a nubes request: {error}"
+        ))),
+    }
 }
 
 /// The DynamoDB store a function uses, from its environment: `NUBES_TABLE_PREFIX` (default

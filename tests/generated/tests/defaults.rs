@@ -11,7 +11,7 @@ mod support;
 use std::sync::Arc;
 
 use defaults_client::Client;
-use defaults_model::{settings, Settings};
+use defaults_model::{settings, Settings, Theme};
 use nubes_runtime::{Call, Error, InProcess, Request, Store, Transport};
 use serde_json::{json, Value};
 
@@ -31,15 +31,7 @@ async fn app(store: Arc<dyn Store>) -> (Client, InProcess) {
 }
 
 fn nothing_given() -> settings::Init {
-    settings::Init {
-        language: None,
-        page_size: None,
-        zoom: None,
-        dark_mode: None,
-        beta: None,
-        owner: None,
-        version: None,
-    }
+    settings::Init::default()
 }
 
 /// The schema's defaults for the object `id`.
@@ -53,6 +45,8 @@ fn defaults(id: &settings::Id) -> Settings {
         beta: false,
         owner: "anonymous".into(),
         version: "v1".into(),
+        theme: Theme::Dark,
+        accent: Some(Theme::Light),
     }
 }
 
@@ -89,6 +83,8 @@ async fn omitted_fields_take_the_schema_defaults(store: Arc<dyn Store>) {
             "beta": false,
             "owner": "anonymous",
             "version": "v1",
+            "theme": "Dark",
+            "accent": "Light",
         })
     );
 
@@ -107,6 +103,8 @@ async fn given_values_win_over_the_defaults(store: Arc<dyn Store>) {
         beta: Some(true),
         owner: Some("ada".into()),
         version: Some("v2".into()),
+        theme: Some(Theme::Light),
+        accent: Some(Theme::Dark),
     };
     let created = client
         .all_settings()
@@ -122,6 +120,8 @@ async fn given_values_win_over_the_defaults(store: Arc<dyn Store>) {
         beta: true,
         owner: "ada".into(),
         version: "v2".into(),
+        theme: Theme::Light,
+        accent: Some(Theme::Dark),
     };
     assert_eq!(created.load().await.ok(), Some(expected));
     let stored = transport
@@ -140,6 +140,8 @@ async fn given_values_win_over_the_defaults(store: Arc<dyn Store>) {
             "beta": true,
             "owner": "ada",
             "version": "v2",
+            "theme": "Light",
+            "accent": "Dark",
         })
     );
 }

@@ -711,6 +711,21 @@ async fn unit_methods_return_unit(store: Arc<dyn Store>) {
         f.transport.send(&no_args).await,
         Ok(json!("room 103 (Double)"))
     );
+
+    // An argument the method does not have is refused, not ignored.
+    let misspelled = Request::new(
+        "Room",
+        f.rooms[1].id.as_ref(),
+        Call::Method {
+            method: "isFree".into(),
+            args: json!({ "from": JUNE.0, "to": JUNE.1, "until": JUNE.1 }),
+        },
+    );
+    let refused = f.transport.send(&misspelled).await;
+    assert!(
+        matches!(&refused, Err(Error::Validation { message }) if message.contains("unknown field `until`")),
+        "{refused:?}"
+    );
 }
 
 async fn nested_calls_commit_together(store: Arc<dyn Store>) {

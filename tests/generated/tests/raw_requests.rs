@@ -52,6 +52,8 @@ async fn a_raw_creation_takes_the_defaults(store: Arc<dyn Store>) {
             "beta": false,
             "owner": "anonymous",
             "version": "v1",
+            "theme": "Dark",
+            "accent": "Light",
         }))
     );
     let typed = client

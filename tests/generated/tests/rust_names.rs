@@ -14,7 +14,7 @@ use std::sync::Arc;
 use nubes_runtime::{Call, Ctx, Error, InProcess, Request, Store, Transport};
 use rust_names_client::Client;
 use rust_names_model as model;
-use rust_names_model::{matcher, thing, Matcher, Outcome, Thing};
+use rust_names_model::{matcher, palette, thing, Matcher, Outcome, Shade, Thing};
 use serde_json::{json, Value};
 
 on_both_stores!(
@@ -24,6 +24,7 @@ on_both_stores!(
     keyword_methods_run_through_the_client,
     keyword_parameters_keep_their_schema_names_on_the_wire,
     a_failed_keyword_method_changes_nothing,
+    an_enum_keyed_object_takes_its_variant_as_id,
 );
 
 /// The application: `loop` repeats `in`, `match` describes its arguments.
@@ -444,4 +445,21 @@ async fn a_failed_keyword_method_changes_nothing(store: Arc<dyn Store>) {
         "{refused:?}"
     );
     assert_eq!(handle.load().await.ok(), Some(before));
+}
+
+async fn an_enum_keyed_object_takes_its_variant_as_id(store: Arc<dyn Store>) {
+    let (client, _) = app(store).await;
+    let light = client
+        .palettes()
+        .create(palette::Init {
+            shade: Shade::Light,
+            name: "morning".into(),
+        })
+        .await
+        .expect("a palette is created");
+    assert_eq!(light.id, palette::Id::from(Shade::Light));
+    assert_eq!(light.id.as_ref(), "Light");
+    let loaded = client.palette(Shade::Light).load().await.expect("it loads");
+    assert_eq!(loaded.id(), light.id);
+    assert_eq!(client.palette(Shade::Dark).exists().await, Ok(false));
 }

@@ -28,7 +28,7 @@ impl Client {
     /// All `Owner` objects: create new ones.
     pub fn owners(&self) -> owner::Collection {
         owner::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Owner` with the id `id`.
@@ -37,14 +37,14 @@ impl Client {
         id: impl ::core::convert::Into<::all_type_forms_model::owner::Id>,
     ) -> owner::Handle {
         owner::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Item` objects: create new ones.
     pub fn items(&self) -> item::Collection {
         item::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Item` with the id `id`.
@@ -53,14 +53,14 @@ impl Client {
         id: impl ::core::convert::Into<::all_type_forms_model::item::Id>,
     ) -> item::Handle {
         item::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Group` objects: create new ones.
     pub fn groups(&self) -> group::Collection {
         group::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Group` with the id `id`.
@@ -69,7 +69,7 @@ impl Client {
         id: impl ::core::convert::Into<::all_type_forms_model::group::Id>,
     ) -> group::Handle {
         group::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -117,7 +117,7 @@ pub mod owner {
             };
             crate::request(&self.client, "Owner", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -169,6 +169,15 @@ pub mod owner {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::all_type_forms_model::owner::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Owner.text`.
         pub async fn get_text(
@@ -795,7 +804,7 @@ pub mod item {
             };
             crate::request(&self.client, "Item", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -847,6 +856,15 @@ pub mod item {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::all_type_forms_model::item::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Item.title`.
         pub async fn get_title(
@@ -920,7 +938,7 @@ pub mod group {
             };
             crate::request(&self.client, "Group", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -972,6 +990,15 @@ pub mod group {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::all_type_forms_model::group::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Group.title`.
         pub async fn get_title(

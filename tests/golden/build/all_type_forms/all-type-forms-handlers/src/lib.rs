@@ -127,149 +127,145 @@ impl ::nubes_runtime::ObjectHandler for OwnerHandler {
             "the fields of a new `Owner`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::all_type_forms_model::owner::Id::from(id));
+        let state = init
+            .into_state(
+                ::all_type_forms_model::owner::Id(::std::string::String::from(id)),
+            );
         ::nubes_runtime::typed::encode_fields("a new `Owner`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "text" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Owner.text`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.text`", &value)
             }
             "count" => {
-                let _: i64 = ::nubes_runtime::typed::decode(
-                    "`Owner.count`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: i64 = ::nubes_runtime::typed::decode("`Owner.count`", value)?;
+                ::nubes_runtime::typed::encode("`Owner.count`", &value)
             }
             "ratio" => {
-                let _: f64 = ::nubes_runtime::typed::decode(
-                    "`Owner.ratio`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: f64 = ::nubes_runtime::typed::decode("`Owner.ratio`", value)?;
+                ::nubes_runtime::typed::encode("`Owner.ratio`", &value)
             }
             "flag" => {
-                let _: bool = ::nubes_runtime::typed::decode(
-                    "`Owner.flag`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: bool = ::nubes_runtime::typed::decode("`Owner.flag`", value)?;
+                ::nubes_runtime::typed::encode("`Owner.flag`", &value)
             }
             "blob" => {
-                let _: ::std::vec::Vec<u8> = ::nubes_runtime::typed::decode(
+                let value: ::std::vec::Vec<u8> = ::nubes_runtime::typed::decode(
                     "`Owner.blob`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.blob`", &value)
             }
             "at" => {
-                let _: ::all_type_forms_model::Timestamp = ::nubes_runtime::typed::decode(
+                let value: ::all_type_forms_model::Timestamp = ::nubes_runtime::typed::decode(
                     "`Owner.at`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.at`", &value)
             }
             "day" => {
-                let _: ::all_type_forms_model::Date = ::nubes_runtime::typed::decode(
+                let value: ::all_type_forms_model::Date = ::nubes_runtime::typed::decode(
                     "`Owner.day`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.day`", &value)
             }
             "nickname" => {
-                let _: ::std::option::Option<::std::string::String> = ::nubes_runtime::typed::decode(
+                let value: ::std::option::Option<::std::string::String> = ::nubes_runtime::typed::decode(
                     "`Owner.nickname`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.nickname`", &value)
             }
             "maybeDay" => {
-                let _: ::std::option::Option<::all_type_forms_model::Date> = ::nubes_runtime::typed::decode(
+                let value: ::std::option::Option<::all_type_forms_model::Date> = ::nubes_runtime::typed::decode(
                     "`Owner.maybeDay`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.maybeDay`", &value)
             }
             "tags" => {
-                let _: ::std::vec::Vec<::std::string::String> = ::nubes_runtime::typed::decode(
+                let value: ::std::vec::Vec<::std::string::String> = ::nubes_runtime::typed::decode(
                     "`Owner.tags`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.tags`", &value)
             }
             "optionalTags" => {
-                let _: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::nubes_runtime::typed::decode(
-                    "`Owner.optionalTags`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                > = ::nubes_runtime::typed::decode("`Owner.optionalTags`", value)?;
+                ::nubes_runtime::typed::encode("`Owner.optionalTags`", &value)
             }
             "scores" => {
-                let _: ::std::collections::BTreeMap<::std::string::String, i64> = ::nubes_runtime::typed::decode(
+                let value: ::std::collections::BTreeMap<::std::string::String, i64> = ::nubes_runtime::typed::decode(
                     "`Owner.scores`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.scores`", &value)
             }
             "origin" => {
-                let _: ::all_type_forms_model::Point = ::nubes_runtime::typed::decode(
+                let value: ::all_type_forms_model::Point = ::nubes_runtime::typed::decode(
                     "`Owner.origin`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.origin`", &value)
             }
             "status" => {
-                let _: ::all_type_forms_model::Status = ::nubes_runtime::typed::decode(
+                let value: ::all_type_forms_model::Status = ::nubes_runtime::typed::decode(
                     "`Owner.status`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.status`", &value)
             }
             "tree" => {
-                let _: ::all_type_forms_model::Tree = ::nubes_runtime::typed::decode(
+                let value: ::all_type_forms_model::Tree = ::nubes_runtime::typed::decode(
                     "`Owner.tree`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.tree`", &value)
             }
             "grid" => {
-                let _: ::std::vec::Vec<::std::vec::Vec<i64>> = ::nubes_runtime::typed::decode(
+                let value: ::std::vec::Vec<::std::vec::Vec<i64>> = ::nubes_runtime::typed::decode(
                     "`Owner.grid`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.grid`", &value)
             }
             "shapes" => {
-                let _: ::std::collections::BTreeMap<
+                let value: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::vec::Vec<::all_type_forms_model::Point>,
-                > = ::nubes_runtime::typed::decode("`Owner.shapes`", value.clone())?;
-                ::std::result::Result::Ok(())
+                > = ::nubes_runtime::typed::decode("`Owner.shapes`", value)?;
+                ::nubes_runtime::typed::encode("`Owner.shapes`", &value)
             }
             "favourite" => {
-                let _: ::all_type_forms_model::item::Id = ::nubes_runtime::typed::decode(
+                let value: ::all_type_forms_model::item::Id = ::nubes_runtime::typed::decode(
                     "`Owner.favourite`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.favourite`", &value)
             }
             "backup" => {
-                let _: ::std::option::Option<::all_type_forms_model::item::Id> = ::nubes_runtime::typed::decode(
+                let value: ::std::option::Option<::all_type_forms_model::item::Id> = ::nubes_runtime::typed::decode(
                     "`Owner.backup`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Owner.backup`", &value)
             }
-            "wishlist" | "items" | "groups" | "id" => ::std::result::Result::Ok(()),
+            "wishlist" | "items" | "groups" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -314,30 +310,36 @@ impl ::nubes_runtime::ObjectHandler for ItemHandler {
             "the fields of a new `Item`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::all_type_forms_model::item::Id::from(id));
+        let state = init
+            .into_state(
+                ::all_type_forms_model::item::Id(::std::string::String::from(id)),
+            );
         ::nubes_runtime::typed::encode_fields("a new `Item`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "title" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Item.title`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Item.title`", &value)
             }
             "owner" => {
-                let _: ::all_type_forms_model::owner::Id = ::nubes_runtime::typed::decode(
+                let value: ::all_type_forms_model::owner::Id = ::nubes_runtime::typed::decode(
                     "`Item.owner`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Item.owner`", &value)
             }
-            "id" => ::std::result::Result::Ok(()),
+            "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -382,23 +384,29 @@ impl ::nubes_runtime::ObjectHandler for GroupHandler {
             "the fields of a new `Group`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::all_type_forms_model::group::Id::from(id));
+        let state = init
+            .into_state(
+                ::all_type_forms_model::group::Id(::std::string::String::from(id)),
+            );
         ::nubes_runtime::typed::encode_fields("a new `Group`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "title" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Group.title`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Group.title`", &value)
             }
-            "members" | "id" => ::std::result::Result::Ok(()),
+            "members" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

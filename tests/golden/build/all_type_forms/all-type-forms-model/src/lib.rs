@@ -93,7 +93,7 @@ pub struct Owner {
 impl Owner {
     /// The object's id.
     pub fn id(&self) -> owner::Id {
-        owner::Id(self.id.clone())
+        owner::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Owner`.
@@ -135,7 +135,7 @@ pub mod owner {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Owner` takes: every field but its navigation lists.
@@ -224,6 +224,15 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Owner", &self.0).await
+        }
+        /// Reads the id of the `Owner` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Owner = ::nubes_runtime::typed::get(ctx, "Owner", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Owner.text`.
         pub async fn get_text(
@@ -756,7 +765,7 @@ pub struct Item {
 impl Item {
     /// The object's id.
     pub fn id(&self) -> item::Id {
-        item::Id(self.id.clone())
+        item::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Item`.
@@ -798,7 +807,7 @@ pub mod item {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Item` takes: every field but its navigation lists.
@@ -842,6 +851,15 @@ pub mod item {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Item", &self.0).await
+        }
+        /// Reads the id of the `Item` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Item = ::nubes_runtime::typed::get(ctx, "Item", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Item.title`.
         pub async fn get_title(
@@ -905,7 +923,7 @@ pub struct Group {
 impl Group {
     /// The object's id.
     pub fn id(&self) -> group::Id {
-        group::Id(self.id.clone())
+        group::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Group`.
@@ -947,7 +965,7 @@ pub mod group {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Group` takes: every field but its navigation lists.
@@ -989,6 +1007,15 @@ pub mod group {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Group", &self.0).await
+        }
+        /// Reads the id of the `Group` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Group = ::nubes_runtime::typed::get(ctx, "Group", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Group.title`.
         pub async fn get_title(

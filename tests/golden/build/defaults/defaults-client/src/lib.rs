@@ -28,7 +28,7 @@ impl Client {
     /// All `Settings` objects: create new ones.
     pub fn all_settings(&self) -> settings::Collection {
         settings::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Settings` with the id `id`.
@@ -37,7 +37,7 @@ impl Client {
         id: impl ::core::convert::Into<::defaults_model::settings::Id>,
     ) -> settings::Handle {
         settings::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -88,7 +88,7 @@ pub mod settings {
             };
             crate::request(&self.client, "Settings", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -138,6 +138,15 @@ pub mod settings {
                 .await?;
             ::std::result::Result::Ok(())
         }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::defaults_model::settings::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
+        }
         /// Reads `Settings.language`.
         pub async fn get_language(
             &self,
@@ -179,6 +188,21 @@ pub mod settings {
             &self,
         ) -> ::std::result::Result<::std::string::String, ::nubes_runtime::Error> {
             ::std::result::Result::Ok(self.load().await?.version)
+        }
+        /// Reads `Settings.theme`.
+        pub async fn get_theme(
+            &self,
+        ) -> ::std::result::Result<::defaults_model::Theme, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.theme)
+        }
+        /// Reads `Settings.accent`.
+        pub async fn get_accent(
+            &self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::defaults_model::Theme>,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.accent)
         }
         /// Changes `Settings.language`.
         pub async fn set_language(
@@ -259,6 +283,34 @@ pub mod settings {
             let value = ::nubes_runtime::typed::encode("`Settings.owner`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("owner"),
+                value,
+            };
+            crate::request(&self.client, "Settings", &self.id.0, call).await?;
+            ::std::result::Result::Ok(())
+        }
+        /// Changes `Settings.theme`.
+        pub async fn set_theme(
+            &self,
+            value: ::defaults_model::Theme,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value: ::defaults_model::Theme = value;
+            let value = ::nubes_runtime::typed::encode("`Settings.theme`", &value)?;
+            let call = ::nubes_runtime::Call::Set {
+                field: ::std::string::String::from("theme"),
+                value,
+            };
+            crate::request(&self.client, "Settings", &self.id.0, call).await?;
+            ::std::result::Result::Ok(())
+        }
+        /// Changes `Settings.accent`.
+        pub async fn set_accent(
+            &self,
+            value: ::std::option::Option<::defaults_model::Theme>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value: ::std::option::Option<::defaults_model::Theme> = value;
+            let value = ::nubes_runtime::typed::encode("`Settings.accent`", &value)?;
+            let call = ::nubes_runtime::Call::Set {
+                field: ::std::string::String::from("accent"),
                 value,
             };
             crate::request(&self.client, "Settings", &self.id.0, call).await?;

@@ -83,58 +83,76 @@ impl ::nubes_runtime::ObjectHandler for SettingsHandler {
             "the fields of a new `Settings`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::defaults_model::settings::Id::from(id));
+        let state = init
+            .into_state(::defaults_model::settings::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Settings`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "language" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Settings.language`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Settings.language`", &value)
             }
             "pageSize" => {
-                let _: i64 = ::nubes_runtime::typed::decode(
+                let value: i64 = ::nubes_runtime::typed::decode(
                     "`Settings.pageSize`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Settings.pageSize`", &value)
             }
             "zoom" => {
-                let _: f64 = ::nubes_runtime::typed::decode(
+                let value: f64 = ::nubes_runtime::typed::decode(
                     "`Settings.zoom`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Settings.zoom`", &value)
             }
             "darkMode" => {
-                let _: bool = ::nubes_runtime::typed::decode(
+                let value: bool = ::nubes_runtime::typed::decode(
                     "`Settings.darkMode`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Settings.darkMode`", &value)
             }
             "beta" => {
-                let _: bool = ::nubes_runtime::typed::decode(
+                let value: bool = ::nubes_runtime::typed::decode(
                     "`Settings.beta`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Settings.beta`", &value)
             }
             "owner" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Settings.owner`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Settings.owner`", &value)
             }
-            "version" | "id" => ::std::result::Result::Ok(()),
+            "theme" => {
+                let value: ::defaults_model::Theme = ::nubes_runtime::typed::decode(
+                    "`Settings.theme`",
+                    value,
+                )?;
+                ::nubes_runtime::typed::encode("`Settings.theme`", &value)
+            }
+            "accent" => {
+                let value: ::std::option::Option<::defaults_model::Theme> = ::nubes_runtime::typed::decode(
+                    "`Settings.accent`",
+                    value,
+                )?;
+                ::nubes_runtime::typed::encode("`Settings.accent`", &value)
+            }
+            "version" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

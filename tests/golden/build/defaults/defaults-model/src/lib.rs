@@ -4,6 +4,33 @@
 //! Each object type has a state struct here and a module of the same name, in
 //! snake case, with its `Id`, its creation input `Init`, its method trait `Methods`
 //! and the wire types of its methods.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[rustfmt::skip]
+pub enum Theme {
+    Light,
+    Dark,
+}
+#[rustfmt::skip]
+impl Theme {
+    /// The variant's name as written in the schema (its wire form).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+}
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[rustfmt::skip]
 pub struct Settings {
@@ -18,12 +45,15 @@ pub struct Settings {
     pub beta: bool,
     pub owner: ::std::string::String,
     pub version: ::std::string::String,
+    pub theme: crate::Theme,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub accent: ::std::option::Option<crate::Theme>,
 }
 #[rustfmt::skip]
 impl Settings {
     /// The object's id.
     pub fn id(&self) -> settings::Id {
-        settings::Id(self.id.clone())
+        settings::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Settings`.
@@ -65,7 +95,7 @@ pub mod settings {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Settings` takes: every field but its navigation lists.
@@ -95,6 +125,11 @@ pub mod settings {
         /// `version`; `None` takes the schema's default.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<::std::string::String>,
+        /// `theme`; `None` takes the schema's default.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub theme: ::std::option::Option<crate::Theme>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub accent: ::std::option::Option<crate::Theme>,
     }
     impl Init {
         /// The state of the new object with the id `id`, defaults filled in.
@@ -114,6 +149,8 @@ pub mod settings {
                 version: self
                     .version
                     .unwrap_or_else(|| ::std::string::String::from("v1")),
+                theme: self.theme.unwrap_or(crate::Theme::Dark),
+                accent: self.accent.or(::std::option::Option::Some(crate::Theme::Light)),
             }
         }
     }
@@ -141,6 +178,19 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Settings", &self.0).await
+        }
+        /// Reads the id of the `Settings` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Settings = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Settings",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Settings.language`.
         pub async fn get_language(
@@ -233,6 +283,35 @@ pub mod settings {
                 .await?;
             ::std::result::Result::Ok(state.version)
         }
+        /// Reads `Settings.theme`.
+        pub async fn get_theme(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<crate::Theme, ::nubes_runtime::Error> {
+            let state: crate::Settings = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Settings",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.theme)
+        }
+        /// Reads `Settings.accent`.
+        pub async fn get_accent(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<
+            ::std::option::Option<crate::Theme>,
+            ::nubes_runtime::Error,
+        > {
+            let state: crate::Settings = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Settings",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.accent)
+        }
         /// Changes `Settings.language`.
         pub async fn set_language(
             &self,
@@ -286,6 +365,24 @@ pub mod settings {
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value = ::nubes_runtime::typed::encode("`Settings.owner`", &value)?;
             ctx.set("Settings", &self.0, "owner", value).await
+        }
+        /// Changes `Settings.theme`.
+        pub async fn set_theme(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            value: crate::Theme,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value = ::nubes_runtime::typed::encode("`Settings.theme`", &value)?;
+            ctx.set("Settings", &self.0, "theme", value).await
+        }
+        /// Changes `Settings.accent`.
+        pub async fn set_accent(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            value: ::std::option::Option<crate::Theme>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value = ::nubes_runtime::typed::encode("`Settings.accent`", &value)?;
+            ctx.set("Settings", &self.0, "accent", value).await
         }
     }
     impl Init {

@@ -28,7 +28,7 @@ impl Client {
     /// All `RegionStats` objects: create new ones.
     pub fn all_region_stats(&self) -> region_stats::Collection {
         region_stats::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `RegionStats` with the id `id`.
@@ -37,7 +37,7 @@ impl Client {
         id: impl ::core::convert::Into<::enum_id_model::region_stats::Id>,
     ) -> region_stats::Handle {
         region_stats::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -83,7 +83,7 @@ pub mod region_stats {
             };
             crate::request(&self.client, "RegionStats", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }

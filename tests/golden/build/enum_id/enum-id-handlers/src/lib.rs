@@ -119,20 +119,23 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RegionStatsHandler<A> {
         let state = init.into_state();
         ::nubes_runtime::typed::encode_fields("a new `RegionStats`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "visitors" => {
-                let _: i64 = ::nubes_runtime::typed::decode(
+                let value: i64 = ::nubes_runtime::typed::decode(
                     "`RegionStats.visitors`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`RegionStats.visitors`", &value)
             }
-            "region" => ::std::result::Result::Ok(()),
+            "region" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

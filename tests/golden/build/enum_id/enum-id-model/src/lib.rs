@@ -43,7 +43,7 @@ pub struct RegionStats {
 impl RegionStats {
     /// The object's id.
     pub fn id(&self) -> region_stats::Id {
-        region_stats::Id::from(self.region)
+        <region_stats::Id as ::core::convert::From<crate::Region>>::from(self.region)
     }
 }
 /// The generated items of `RegionStats`.
@@ -85,7 +85,7 @@ pub mod region_stats {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     impl ::core::convert::From<crate::Region> for Id {
@@ -111,6 +111,7 @@ pub mod region_stats {
     }
     /// The arguments of `RegionStats.record`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct RecordArgs {
         /// The argument `count`.
         pub count: i64,

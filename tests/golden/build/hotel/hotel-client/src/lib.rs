@@ -28,7 +28,7 @@ impl Client {
     /// All `City` objects: create new ones.
     pub fn cities(&self) -> city::Collection {
         city::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `City` with the id `id`.
@@ -37,14 +37,14 @@ impl Client {
         id: impl ::core::convert::Into<::hotel_model::city::Id>,
     ) -> city::Handle {
         city::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Hotel` objects: create new ones.
     pub fn hotels(&self) -> hotel::Collection {
         hotel::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Hotel` with the id `id`.
@@ -53,14 +53,14 @@ impl Client {
         id: impl ::core::convert::Into<::hotel_model::hotel::Id>,
     ) -> hotel::Handle {
         hotel::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Room` objects: create new ones.
     pub fn rooms(&self) -> room::Collection {
         room::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Room` with the id `id`.
@@ -69,14 +69,14 @@ impl Client {
         id: impl ::core::convert::Into<::hotel_model::room::Id>,
     ) -> room::Handle {
         room::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Reservation` objects: create new ones.
     pub fn reservations(&self) -> reservation::Collection {
         reservation::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Reservation` with the id `id`.
@@ -85,14 +85,14 @@ impl Client {
         id: impl ::core::convert::Into<::hotel_model::reservation::Id>,
     ) -> reservation::Handle {
         reservation::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `User` objects: create new ones.
     pub fn users(&self) -> user::Collection {
         user::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `User` with the id `id`.
@@ -101,7 +101,7 @@ impl Client {
         id: impl ::core::convert::Into<::hotel_model::user::Id>,
     ) -> user::Handle {
         user::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -144,7 +144,7 @@ pub mod city {
             };
             crate::request(&self.client, "City", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -351,7 +351,7 @@ pub mod hotel {
             };
             crate::request(&self.client, "Hotel", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -400,6 +400,12 @@ pub mod hotel {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<::hotel_model::hotel::Id, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Hotel.name`.
         pub async fn get_name(
@@ -546,7 +552,7 @@ pub mod room {
             };
             crate::request(&self.client, "Room", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -595,6 +601,12 @@ pub mod room {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<::hotel_model::room::Id, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Room.number`.
         pub async fn get_number(
@@ -775,7 +787,7 @@ pub mod reservation {
             };
             crate::request(&self.client, "Reservation", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -824,6 +836,15 @@ pub mod reservation {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::hotel_model::reservation::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Reservation.room`.
         pub async fn get_room(
@@ -927,7 +948,7 @@ pub mod user {
             };
             crate::request(&self.client, "User", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }

@@ -216,20 +216,23 @@ impl<A: App> ::nubes_runtime::ObjectHandler for CityHandler<A> {
         let state = init.into_state();
         ::nubes_runtime::typed::encode_fields("a new `City`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "country" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`City.country`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`City.country`", &value)
             }
-            "name" | "hotels" => ::std::result::Result::Ok(()),
+            "name" | "hotels" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -274,37 +277,38 @@ impl ::nubes_runtime::ObjectHandler for HotelHandler {
             "the fields of a new `Hotel`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::hotel_model::hotel::Id::from(id));
+        let state = init
+            .into_state(::hotel_model::hotel::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "name" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Hotel.name`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Hotel.name`", &value)
             }
             "rate" => {
-                let _: f64 = ::nubes_runtime::typed::decode(
-                    "`Hotel.rate`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: f64 = ::nubes_runtime::typed::decode("`Hotel.rate`", value)?;
+                ::nubes_runtime::typed::encode("`Hotel.rate`", &value)
             }
             "location" => {
-                let _: ::hotel_model::GeoPoint = ::nubes_runtime::typed::decode(
+                let value: ::hotel_model::GeoPoint = ::nubes_runtime::typed::decode(
                     "`Hotel.location`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Hotel.location`", &value)
             }
-            "city" | "rooms" | "id" => ::std::result::Result::Ok(()),
+            "city" | "rooms" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -394,30 +398,28 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
             "the fields of a new `Room`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::hotel_model::room::Id::from(id));
+        let state = init
+            .into_state(::hotel_model::room::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Room`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "number" => {
-                let _: i64 = ::nubes_runtime::typed::decode(
-                    "`Room.number`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: i64 = ::nubes_runtime::typed::decode("`Room.number`", value)?;
+                ::nubes_runtime::typed::encode("`Room.number`", &value)
             }
             "price" => {
-                let _: i64 = ::nubes_runtime::typed::decode(
-                    "`Room.price`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: i64 = ::nubes_runtime::typed::decode("`Room.price`", value)?;
+                ::nubes_runtime::typed::encode("`Room.price`", &value)
             }
-            "hotel" | "reservations" | "id" => ::std::result::Result::Ok(()),
+            "hotel" | "reservations" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -462,17 +464,21 @@ impl ::nubes_runtime::ObjectHandler for ReservationHandler {
             "the fields of a new `Reservation`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::hotel_model::reservation::Id::from(id));
+        let state = init
+            .into_state(::hotel_model::reservation::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Reservation`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        _value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "room" | "checkIn" | "checkOut" | "createdAt" | "guests" | "id" => {
-                ::std::result::Result::Ok(())
+                ::std::result::Result::Ok(value)
             }
             _ => {
                 ::std::result::Result::Err(
@@ -541,34 +547,37 @@ impl<A: App> ::nubes_runtime::ObjectHandler for UserHandler<A> {
         let state = init.into_state();
         ::nubes_runtime::typed::encode_fields("a new `User`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "firstName" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`User.firstName`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`User.firstName`", &value)
             }
             "lastName" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`User.lastName`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`User.lastName`", &value)
             }
             "password" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`User.password`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`User.password`", &value)
             }
-            "email" | "reservations" => ::std::result::Result::Ok(()),
+            "email" | "reservations" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

@@ -73,7 +73,7 @@ pub struct City {
 impl City {
     /// The object's id.
     pub fn id(&self) -> city::Id {
-        city::Id(self.name.clone())
+        city::Id(::core::clone::Clone::clone(&self.name))
     }
 }
 /// The generated items of `City`.
@@ -115,7 +115,7 @@ pub mod city {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `City` takes: every field but its navigation lists.
@@ -138,12 +138,14 @@ pub mod city {
     }
     /// The arguments of `City.recommendByRate`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct RecommendByRateArgs {
         /// The argument `count`.
         pub count: i64,
     }
     /// The arguments of `City.recommendByLocation`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct RecommendByLocationArgs {
         /// The argument `point`.
         pub point: crate::GeoPoint,
@@ -350,7 +352,7 @@ pub struct Hotel {
 impl Hotel {
     /// The object's id.
     pub fn id(&self) -> hotel::Id {
-        hotel::Id(self.id.clone())
+        hotel::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Hotel`.
@@ -392,7 +394,7 @@ pub mod hotel {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Hotel` takes: every field but its navigation lists.
@@ -444,6 +446,15 @@ pub mod hotel {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Hotel", &self.0).await
+        }
+        /// Reads the id of the `Hotel` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Hotel = ::nubes_runtime::typed::get(ctx, "Hotel", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Hotel.name`.
         pub async fn get_name(
@@ -580,7 +591,7 @@ pub struct Room {
 impl Room {
     /// The object's id.
     pub fn id(&self) -> room::Id {
-        room::Id(self.id.clone())
+        room::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Room`.
@@ -622,7 +633,7 @@ pub mod room {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Room` takes: every field but its navigation lists.
@@ -649,6 +660,7 @@ pub mod room {
     }
     /// The arguments of `Room.reserve`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct ReserveArgs {
         /// The argument `guest`.
         pub guest: crate::user::Id,
@@ -741,6 +753,7 @@ pub mod room {
     }
     /// The arguments of `Room.isFree`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct IsFreeArgs {
         /// The argument `checkIn`.
         #[serde(rename = "checkIn")]
@@ -799,6 +812,15 @@ pub mod room {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Room", &self.0).await
+        }
+        /// Reads the id of the `Room` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Room = ::nubes_runtime::typed::get(ctx, "Room", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Room.number`.
         pub async fn get_number(
@@ -962,7 +984,7 @@ pub struct Reservation {
 impl Reservation {
     /// The object's id.
     pub fn id(&self) -> reservation::Id {
-        reservation::Id(self.id.clone())
+        reservation::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Reservation`.
@@ -1004,7 +1026,7 @@ pub mod reservation {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Reservation` takes: every field but its navigation lists.
@@ -1059,6 +1081,19 @@ pub mod reservation {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Reservation", &self.0).await
+        }
+        /// Reads the id of the `Reservation` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Reservation = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Reservation",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Reservation.room`.
         pub async fn get_room(
@@ -1190,7 +1225,7 @@ pub struct User {
 impl User {
     /// The object's id.
     pub fn id(&self) -> user::Id {
-        user::Id(self.email.clone())
+        user::Id(::core::clone::Clone::clone(&self.email))
     }
 }
 /// The generated items of `User`.
@@ -1232,7 +1267,7 @@ pub mod user {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `User` takes: every field but its navigation lists.
@@ -1263,6 +1298,7 @@ pub mod user {
     }
     /// The arguments of `User.login`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct LoginArgs {
         /// The argument `password`.
         pub password: ::std::string::String,

@@ -28,7 +28,7 @@ impl Client {
     /// All `Room` objects: create new ones.
     pub fn rooms(&self) -> room::Collection {
         room::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Room` with the id `id`.
@@ -37,14 +37,14 @@ impl Client {
         id: impl ::core::convert::Into<::methods_model::room::Id>,
     ) -> room::Handle {
         room::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Hotel` objects: create new ones.
     pub fn hotels(&self) -> hotel::Collection {
         hotel::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Hotel` with the id `id`.
@@ -53,14 +53,14 @@ impl Client {
         id: impl ::core::convert::Into<::methods_model::hotel::Id>,
     ) -> hotel::Handle {
         hotel::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Guest` objects: create new ones.
     pub fn guests(&self) -> guest::Collection {
         guest::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Guest` with the id `id`.
@@ -69,7 +69,7 @@ impl Client {
         id: impl ::core::convert::Into<::methods_model::guest::Id>,
     ) -> guest::Handle {
         guest::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -115,7 +115,7 @@ pub mod room {
             };
             crate::request(&self.client, "Room", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -164,6 +164,12 @@ pub mod room {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<::methods_model::room::Id, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Room.number`.
         pub async fn get_number(
@@ -354,7 +360,7 @@ pub mod hotel {
             };
             crate::request(&self.client, "Hotel", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -403,6 +409,12 @@ pub mod hotel {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<::methods_model::hotel::Id, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Hotel.name`.
         pub async fn get_name(
@@ -585,7 +597,7 @@ pub mod guest {
             };
             crate::request(&self.client, "Guest", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -634,6 +646,12 @@ pub mod guest {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<::methods_model::guest::Id, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Guest.name`.
         pub async fn get_name(

@@ -212,37 +212,38 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
             "the fields of a new `Room`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::methods_model::room::Id::from(id));
+        let state = init
+            .into_state(::methods_model::room::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Room`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "number" => {
-                let _: i64 = ::nubes_runtime::typed::decode(
-                    "`Room.number`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: i64 = ::nubes_runtime::typed::decode("`Room.number`", value)?;
+                ::nubes_runtime::typed::encode("`Room.number`", &value)
             }
             "kind" => {
-                let _: ::methods_model::Kind = ::nubes_runtime::typed::decode(
+                let value: ::methods_model::Kind = ::nubes_runtime::typed::decode(
                     "`Room.kind`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Room.kind`", &value)
             }
             "hotel" => {
-                let _: ::methods_model::hotel::Id = ::nubes_runtime::typed::decode(
+                let value: ::methods_model::hotel::Id = ::nubes_runtime::typed::decode(
                     "`Room.hotel`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Room.hotel`", &value)
             }
-            "id" => ::std::result::Result::Ok(()),
+            "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -363,23 +364,27 @@ impl<A: App> ::nubes_runtime::ObjectHandler for HotelHandler<A> {
             "the fields of a new `Hotel`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::methods_model::hotel::Id::from(id));
+        let state = init
+            .into_state(::methods_model::hotel::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "name" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Hotel.name`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Hotel.name`", &value)
             }
-            "rooms" | "id" => ::std::result::Result::Ok(()),
+            "rooms" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -452,23 +457,27 @@ impl<A: App> ::nubes_runtime::ObjectHandler for GuestHandler<A> {
             "the fields of a new `Guest`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::methods_model::guest::Id::from(id));
+        let state = init
+            .into_state(::methods_model::guest::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Guest`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "name" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Guest.name`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Guest.name`", &value)
             }
-            "id" => ::std::result::Result::Ok(()),
+            "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

@@ -94,7 +94,7 @@ pub struct Room {
 impl Room {
     /// The object's id.
     pub fn id(&self) -> room::Id {
-        room::Id(self.id.clone())
+        room::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Room`.
@@ -136,7 +136,7 @@ pub mod room {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Room` takes: every field but its navigation lists.
@@ -160,6 +160,7 @@ pub mod room {
     }
     /// The arguments of `Room.reserve`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct ReserveArgs {
         /// The argument `guest`.
         pub guest: crate::guest::Id,
@@ -280,6 +281,7 @@ pub mod room {
     }
     /// The arguments of `Room.isFree`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct IsFreeArgs {
         /// The argument `from`.
         pub from: crate::Date,
@@ -288,9 +290,11 @@ pub mod room {
     }
     /// The arguments of `Room.describe`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct DescribeArgs {}
     /// The arguments of `Room.close`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct CloseArgs {}
     /// How `Room.close` can fail: the errors it raises, or the runtime's.
     #[derive(Debug, Clone, PartialEq)]
@@ -347,6 +351,7 @@ pub mod room {
     }
     /// The arguments of `Room.touch`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct TouchArgs {}
     /// The methods of `Room`. Implement it on a type of your own and hand that to the
     /// handlers; read-only methods get the state by `&`, the others by `&mut`, and every
@@ -422,6 +427,15 @@ pub mod room {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Room", &self.0).await
+        }
+        /// Reads the id of the `Room` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Room = ::nubes_runtime::typed::get(ctx, "Room", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Room.number`.
         pub async fn get_number(
@@ -588,7 +602,7 @@ pub struct Hotel {
 impl Hotel {
     /// The object's id.
     pub fn id(&self) -> hotel::Id {
-        hotel::Id(self.id.clone())
+        hotel::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Hotel`.
@@ -630,7 +644,7 @@ pub mod hotel {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Hotel` takes: every field but its navigation lists.
@@ -650,12 +664,14 @@ pub mod hotel {
     }
     /// The arguments of `Hotel.cheapest`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct CheapestArgs {
         /// The argument `count`.
         pub count: i64,
     }
     /// The arguments of `Hotel.byKind`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct ByKindArgs {
         /// The argument `kind`.
         pub kind: crate::Kind,
@@ -665,9 +681,11 @@ pub mod hotel {
     }
     /// The arguments of `Hotel.anyRoom`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct AnyRoomArgs {}
     /// The arguments of `Hotel.transfer`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct TransferArgs {
         /// The argument `room`.
         pub room: crate::room::Id,
@@ -828,6 +846,15 @@ pub mod hotel {
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Hotel", &self.0).await
         }
+        /// Reads the id of the `Hotel` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Hotel = ::nubes_runtime::typed::get(ctx, "Hotel", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
+        }
         /// Reads `Hotel.name`.
         pub async fn get_name(
             &self,
@@ -977,7 +1004,7 @@ pub struct Guest {
 impl Guest {
     /// The object's id.
     pub fn id(&self) -> guest::Id {
-        guest::Id(self.id.clone())
+        guest::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Guest`.
@@ -1019,7 +1046,7 @@ pub mod guest {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Guest` takes: every field but its navigation lists.
@@ -1039,6 +1066,7 @@ pub mod guest {
     }
     /// The arguments of `Guest.checkIn`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct CheckInArgs {
         /// The argument `rooms`.
         pub rooms: ::std::vec::Vec<crate::room::Id>,
@@ -1086,6 +1114,15 @@ pub mod guest {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Guest", &self.0).await
+        }
+        /// Reads the id of the `Guest` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Guest = ::nubes_runtime::typed::get(ctx, "Guest", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Guest.name`.
         pub async fn get_name(

@@ -28,7 +28,7 @@ impl Client {
     /// All `Note` objects: create new ones.
     pub fn notes(&self) -> note::Collection {
         note::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Note` with the id `id`.
@@ -37,7 +37,7 @@ impl Client {
         id: impl ::core::convert::Into<::minimal_model::note::Id>,
     ) -> note::Handle {
         note::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -83,7 +83,7 @@ pub mod note {
             };
             crate::request(&self.client, "Note", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -132,6 +132,12 @@ pub mod note {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<::minimal_model::note::Id, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Note.text`.
         pub async fn get_text(

@@ -79,23 +79,27 @@ impl ::nubes_runtime::ObjectHandler for NoteHandler {
             "the fields of a new `Note`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::minimal_model::note::Id::from(id));
+        let state = init
+            .into_state(::minimal_model::note::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Note`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "text" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Note.text`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Note.text`", &value)
             }
-            "id" => ::std::result::Result::Ok(()),
+            "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

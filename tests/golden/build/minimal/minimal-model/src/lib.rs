@@ -16,7 +16,7 @@ pub struct Note {
 impl Note {
     /// The object's id.
     pub fn id(&self) -> note::Id {
-        note::Id(self.id.clone())
+        note::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Note`.
@@ -58,7 +58,7 @@ pub mod note {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Note` takes: every field but its navigation lists.
@@ -100,6 +100,15 @@ pub mod note {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Note", &self.0).await
+        }
+        /// Reads the id of the `Note` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Note = ::nubes_runtime::typed::get(ctx, "Note", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Note.text`.
         pub async fn get_text(

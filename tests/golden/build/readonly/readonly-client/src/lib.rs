@@ -28,7 +28,7 @@ impl Client {
     /// All `Ticket` objects: create new ones.
     pub fn tickets(&self) -> ticket::Collection {
         ticket::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Ticket` with the id `id`.
@@ -37,7 +37,7 @@ impl Client {
         id: impl ::core::convert::Into<::readonly_model::ticket::Id>,
     ) -> ticket::Handle {
         ticket::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -86,7 +86,7 @@ pub mod ticket {
             };
             crate::request(&self.client, "Ticket", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -135,6 +135,15 @@ pub mod ticket {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::readonly_model::ticket::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Ticket.event`.
         pub async fn get_event(

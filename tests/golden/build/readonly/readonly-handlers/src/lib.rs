@@ -170,23 +170,27 @@ impl<A: App> ::nubes_runtime::ObjectHandler for TicketHandler<A> {
             "the fields of a new `Ticket`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::readonly_model::ticket::Id::from(id));
+        let state = init
+            .into_state(::readonly_model::ticket::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Ticket`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "holder" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Ticket.holder`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Ticket.holder`", &value)
             }
-            "event" | "seat" | "id" => ::std::result::Result::Ok(()),
+            "event" | "seat" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

@@ -18,7 +18,7 @@ pub struct Ticket {
 impl Ticket {
     /// The object's id.
     pub fn id(&self) -> ticket::Id {
-        ticket::Id(self.id.clone())
+        ticket::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Ticket`.
@@ -60,7 +60,7 @@ pub mod ticket {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Ticket` takes: every field but its navigation lists.
@@ -84,18 +84,21 @@ pub mod ticket {
     }
     /// The arguments of `Ticket.transfer`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct TransferArgs {
         /// The argument `to`.
         pub to: ::std::string::String,
     }
     /// The arguments of `Ticket.moveSeat`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct MoveSeatArgs {
         /// The argument `seat`.
         pub seat: i64,
     }
     /// The arguments of `Ticket.renameEvent`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct RenameEventArgs {
         /// The argument `other`.
         pub other: crate::ticket::Id,
@@ -159,6 +162,19 @@ pub mod ticket {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Ticket", &self.0).await
+        }
+        /// Reads the id of the `Ticket` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Ticket = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Ticket",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Ticket.event`.
         pub async fn get_event(

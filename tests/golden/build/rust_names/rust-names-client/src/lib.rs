@@ -28,7 +28,7 @@ impl Client {
     /// All `Thing` objects: create new ones.
     pub fn things(&self) -> thing::Collection {
         thing::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Thing` with the id `id`.
@@ -37,14 +37,14 @@ impl Client {
         id: impl ::core::convert::Into<::rust_names_model::thing::Id>,
     ) -> thing::Handle {
         thing::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Matcher` objects: create new ones.
     pub fn matchers(&self) -> matcher::Collection {
         matcher::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Matcher` with the id `id`.
@@ -53,7 +53,23 @@ impl Client {
         id: impl ::core::convert::Into<::rust_names_model::matcher::Id>,
     ) -> matcher::Handle {
         matcher::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
+            id: id.into(),
+        }
+    }
+    /// All `Palette` objects: create new ones.
+    pub fn palettes(&self) -> palette::Collection {
+        palette::Collection {
+            client: ::core::clone::Clone::clone(self),
+        }
+    }
+    /// The `Palette` with the id `id`.
+    pub fn palette(
+        &self,
+        id: impl ::core::convert::Into<::rust_names_model::palette::Id>,
+    ) -> palette::Handle {
+        palette::Handle {
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -101,7 +117,7 @@ pub mod thing {
             };
             crate::request(&self.client, "Thing", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -150,6 +166,15 @@ pub mod thing {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::rust_names_model::thing::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Thing.type`.
         pub async fn get_type(
@@ -449,7 +474,7 @@ pub mod matcher {
             };
             crate::request(&self.client, "Matcher", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -499,6 +524,15 @@ pub mod matcher {
                 .await?;
             ::std::result::Result::Ok(())
         }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::rust_names_model::matcher::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
+        }
         /// Reads `Matcher.pattern`.
         pub async fn get_pattern(
             &self,
@@ -539,6 +573,109 @@ pub mod matcher {
             let result = crate::request(&self.client, "Matcher", &self.id.0, call)
                 .await?;
             ::nubes_runtime::typed::decode("the result of `Matcher.match`", result)
+        }
+    }
+}
+/// The client side of `Palette`.
+#[rustfmt::skip]
+pub mod palette {
+    /// All `Palette` objects.
+    #[derive(Clone)]
+    pub struct Collection {
+        pub(crate) client: crate::Client,
+    }
+    impl Collection {
+        /// Creates a `Palette`; `AlreadyExists` if its id is taken.
+        pub async fn create(
+            &self,
+            init: ::rust_names_model::palette::Init,
+        ) -> ::std::result::Result<Handle, ::nubes_runtime::Error> {
+            let state = init.into_state();
+            let id = state.id();
+            let fields = ::nubes_runtime::typed::encode_fields(
+                "a new `Palette`",
+                &state,
+            )?;
+            let call = ::nubes_runtime::Call::Create {
+                fields,
+            };
+            crate::request(&self.client, "Palette", &id.0, call).await?;
+            ::std::result::Result::Ok(Handle {
+                client: ::core::clone::Clone::clone(&self.client),
+                id,
+            })
+        }
+    }
+    /// One `Palette`, by id.
+    #[derive(Clone)]
+    pub struct Handle {
+        pub(crate) client: crate::Client,
+        /// The object's id.
+        pub id: ::rust_names_model::palette::Id,
+    }
+    impl Handle {
+        /// Reads the object; `NotFound` if it does not exist.
+        pub async fn load(
+            &self,
+        ) -> ::std::result::Result<::rust_names_model::Palette, ::nubes_runtime::Error> {
+            let value = crate::request(
+                    &self.client,
+                    "Palette",
+                    &self.id.0,
+                    ::nubes_runtime::Call::Get,
+                )
+                .await?;
+            ::nubes_runtime::typed::decode("a `Palette`", value)
+        }
+        /// True when the object exists.
+        pub async fn exists(
+            &self,
+        ) -> ::std::result::Result<bool, ::nubes_runtime::Error> {
+            let value = crate::request(
+                    &self.client,
+                    "Palette",
+                    &self.id.0,
+                    ::nubes_runtime::Call::Exists,
+                )
+                .await?;
+            ::nubes_runtime::typed::decode("whether a `Palette` exists", value)
+        }
+        /// Deletes the object with its relationship edges on both sides.
+        pub async fn delete(&self) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            crate::request(
+                    &self.client,
+                    "Palette",
+                    &self.id.0,
+                    ::nubes_runtime::Call::Delete,
+                )
+                .await?;
+            ::std::result::Result::Ok(())
+        }
+        /// Reads `Palette.shade`.
+        pub async fn get_shade(
+            &self,
+        ) -> ::std::result::Result<::rust_names_model::Shade, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.shade)
+        }
+        /// Reads `Palette.name`.
+        pub async fn get_name(
+            &self,
+        ) -> ::std::result::Result<::std::string::String, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.name)
+        }
+        /// Changes `Palette.name`.
+        pub async fn set_name(
+            &self,
+            value: impl ::core::convert::Into<::std::string::String>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value: ::std::string::String = value.into();
+            let value = ::nubes_runtime::typed::encode("`Palette.name`", &value)?;
+            let call = ::nubes_runtime::Call::Set {
+                field: ::std::string::String::from("name"),
+                value,
+            };
+            crate::request(&self.client, "Palette", &self.id.0, call).await?;
+            ::std::result::Result::Ok(())
         }
     }
 }

@@ -16,6 +16,7 @@ pub fn schema() -> ::nubes_runtime::Schema {
     ::nubes_runtime::Schema::new("")
         .with_type(::nubes_runtime::ObjectType::new("Thing").id_field("id"))
         .with_type(::nubes_runtime::ObjectType::new("Matcher").id_field("id"))
+        .with_type(::nubes_runtime::ObjectType::new("Palette").id_field("shade"))
 }
 /// A runtime builder with every object type's handler registered; set its
 /// configuration and build it.
@@ -28,6 +29,7 @@ pub fn runtime<A: App>(
     ::nubes_runtime::Runtime::builder(store, schema())
         .handler("Thing", ::std::sync::Arc::new(ThingHandler { app: app.clone() }))
         .handler("Matcher", ::std::sync::Arc::new(MatcherHandler { app: app.clone() }))
+        .handler("Palette", ::std::sync::Arc::new(PaletteHandler))
 }
 /// The in-process transport over `store` with the default configuration: the
 /// client calls the handlers directly. `.with_tables().await` creates the tables
@@ -113,100 +115,101 @@ impl<A: App> ::nubes_runtime::ObjectHandler for ThingHandler<A> {
             "the fields of a new `Thing`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::rust_names_model::thing::Id::from(id));
+        let state = init
+            .into_state(::rust_names_model::thing::Id(::std::string::String::from(id)));
         ::nubes_runtime::typed::encode_fields("a new `Thing`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "type" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Thing.type`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.type`", &value)
             }
             "match" => {
-                let _: bool = ::nubes_runtime::typed::decode(
+                let value: bool = ::nubes_runtime::typed::decode(
                     "`Thing.match`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.match`", &value)
             }
             "self" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Thing.self`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.self`", &value)
             }
             "super" => {
-                let _: i64 = ::nubes_runtime::typed::decode(
-                    "`Thing.super`",
-                    value.clone(),
-                )?;
-                ::std::result::Result::Ok(())
+                let value: i64 = ::nubes_runtime::typed::decode("`Thing.super`", value)?;
+                ::nubes_runtime::typed::encode("`Thing.super`", &value)
             }
             "crate" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Thing.crate`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.crate`", &value)
             }
             "impl" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Thing.impl`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.impl`", &value)
             }
             "async" => {
-                let _: bool = ::nubes_runtime::typed::decode(
+                let value: bool = ::nubes_runtime::typed::decode(
                     "`Thing.async`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.async`", &value)
             }
             "box" => {
-                let _: ::rust_names_model::Box = ::nubes_runtime::typed::decode(
+                let value: ::rust_names_model::Box = ::nubes_runtime::typed::decode(
                     "`Thing.box`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.box`", &value)
             }
             "result" => {
-                let _: ::rust_names_model::Result = ::nubes_runtime::typed::decode(
+                let value: ::rust_names_model::Result = ::nubes_runtime::typed::decode(
                     "`Thing.result`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.result`", &value)
             }
             "option" => {
-                let _: ::std::option::Option<::rust_names_model::Option> = ::nubes_runtime::typed::decode(
+                let value: ::std::option::Option<::rust_names_model::Option> = ::nubes_runtime::typed::decode(
                     "`Thing.option`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.option`", &value)
             }
             "vec" => {
-                let _: ::std::vec::Vec<::rust_names_model::Vec> = ::nubes_runtime::typed::decode(
+                let value: ::std::vec::Vec<::rust_names_model::Vec> = ::nubes_runtime::typed::decode(
                     "`Thing.vec`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.vec`", &value)
             }
             "outcome" => {
-                let _: ::rust_names_model::Outcome = ::nubes_runtime::typed::decode(
+                let value: ::rust_names_model::Outcome = ::nubes_runtime::typed::decode(
                     "`Thing.outcome`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Thing.outcome`", &value)
             }
-            "id" => ::std::result::Result::Ok(()),
+            "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -274,27 +277,96 @@ impl<A: App> ::nubes_runtime::ObjectHandler for MatcherHandler<A> {
             "the fields of a new `Matcher`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::rust_names_model::matcher::Id::from(id));
+        let state = init
+            .into_state(
+                ::rust_names_model::matcher::Id(::std::string::String::from(id)),
+            );
         ::nubes_runtime::typed::encode_fields("a new `Matcher`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "pattern" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Matcher.pattern`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Matcher.pattern`", &value)
             }
-            "id" => ::std::result::Result::Ok(()),
+            "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
                         ::std::format!("`Matcher` has no field `{field}`"),
+                    ),
+                )
+            }
+        }
+    }
+}
+/// Runs the methods of `Palette`.
+#[rustfmt::skip]
+struct PaletteHandler;
+#[::nubes_runtime::async_trait::async_trait]
+#[rustfmt::skip]
+impl ::nubes_runtime::ObjectHandler for PaletteHandler {
+    fn is_readonly(&self, _method: &str) -> bool {
+        false
+    }
+    async fn call(
+        &self,
+        _ctx: &mut ::nubes_runtime::Ctx,
+        method: &str,
+        _args: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Palette` has no method `{method}`"),
+            ),
+        )
+    }
+    fn prepare_create(
+        &self,
+        _id: &str,
+        fields: ::nubes_runtime::Item,
+    ) -> ::std::result::Result<::nubes_runtime::Item, ::nubes_runtime::Error> {
+        let init: ::rust_names_model::palette::Init = ::nubes_runtime::typed::decode(
+            "the fields of a new `Palette`",
+            ::nubes_runtime::serde_json::Value::Object(fields),
+        )?;
+        let state = init.into_state();
+        ::nubes_runtime::typed::encode_fields("a new `Palette`", &state)
+    }
+    fn prepare_field(
+        &self,
+        field: &str,
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
+        match field {
+            "name" => {
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
+                    "`Palette.name`",
+                    value,
+                )?;
+                ::nubes_runtime::typed::encode("`Palette.name`", &value)
+            }
+            "shade" => ::std::result::Result::Ok(value),
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Palette` has no field `{field}`"),
                     ),
                 )
             }

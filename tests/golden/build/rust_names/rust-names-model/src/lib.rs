@@ -58,6 +58,33 @@ impl Outcome {
         }
     }
 }
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[rustfmt::skip]
+pub enum Shade {
+    Light,
+    Dark,
+}
+#[rustfmt::skip]
+impl Shade {
+    /// The variant's name as written in the schema (its wire form).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Shade::Light => "Light",
+            Shade::Dark => "Dark",
+        }
+    }
+}
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[rustfmt::skip]
 pub struct Thing {
@@ -84,7 +111,7 @@ pub struct Thing {
 impl Thing {
     /// The object's id.
     pub fn id(&self) -> thing::Id {
-        thing::Id(self.id.clone())
+        thing::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Thing`.
@@ -126,7 +153,7 @@ pub mod thing {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Thing` takes: every field but its navigation lists.
@@ -172,6 +199,7 @@ pub mod thing {
     }
     /// The arguments of `Thing.loop`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct LoopArgs {
         /// The argument `times`.
         pub times: i64,
@@ -216,6 +244,15 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Thing", &self.0).await
+        }
+        /// Reads the id of the `Thing` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Thing = ::nubes_runtime::typed::get(ctx, "Thing", &self.0)
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Thing.type`.
         pub async fn get_type(
@@ -477,7 +514,7 @@ pub struct Matcher {
 impl Matcher {
     /// The object's id.
     pub fn id(&self) -> matcher::Id {
-        matcher::Id(self.id.clone())
+        matcher::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Matcher`.
@@ -519,7 +556,7 @@ pub mod matcher {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Matcher` takes: every field but its navigation lists.
@@ -539,6 +576,7 @@ pub mod matcher {
     }
     /// The arguments of `Matcher.match`, by parameter name on the wire.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct MatchArgs {
         /// The argument `ref`.
         pub r#ref: ::std::string::String,
@@ -583,6 +621,19 @@ pub mod matcher {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Matcher", &self.0).await
+        }
+        /// Reads the id of the `Matcher` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Matcher = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Matcher",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Matcher.pattern`.
         pub async fn get_pattern(
@@ -635,6 +686,161 @@ pub mod matcher {
                 &state,
             )?;
             ctx.create("Matcher", &id.0, fields).await?;
+            ::std::result::Result::Ok(id)
+        }
+    }
+}
+/// an object keyed by an enum, whose generated id converts from it
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[rustfmt::skip]
+pub struct Palette {
+    pub shade: crate::Shade,
+    pub name: ::std::string::String,
+}
+#[rustfmt::skip]
+impl Palette {
+    /// The object's id.
+    pub fn id(&self) -> palette::Id {
+        <palette::Id as ::core::convert::From<crate::Shade>>::from(self.shade)
+    }
+}
+/// The generated items of `Palette`.
+#[rustfmt::skip]
+pub mod palette {
+    /// The id of a `Palette`.
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Eq,
+        PartialOrd,
+        Ord,
+        Hash,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    #[serde(transparent)]
+    pub struct Id(pub ::std::string::String);
+    impl ::core::fmt::Display for Id {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl ::core::convert::AsRef<str> for Id {
+        fn as_ref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::core::convert::From<&str> for Id {
+        fn from(value: &str) -> Self {
+            Id(::std::string::String::from(value))
+        }
+    }
+    impl ::core::convert::From<::std::string::String> for Id {
+        fn from(value: ::std::string::String) -> Self {
+            Id(value)
+        }
+    }
+    impl ::core::convert::From<&Id> for Id {
+        fn from(value: &Id) -> Self {
+            ::core::clone::Clone::clone(value)
+        }
+    }
+    impl ::core::convert::From<crate::Shade> for Id {
+        fn from(value: crate::Shade) -> Self {
+            Id(::std::string::String::from(value.wire_name()))
+        }
+    }
+    /// What creating a `Palette` takes: every field but its navigation lists.
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Init {
+        pub shade: crate::Shade,
+        pub name: ::std::string::String,
+    }
+    impl Init {
+        /// The state of the new object, defaults filled in.
+        pub fn into_state(self) -> crate::Palette {
+            crate::Palette {
+                shade: self.shade,
+                name: self.name,
+            }
+        }
+    }
+    impl Id {
+        /// Reads the `Palette` (`None` if it does not exist).
+        pub async fn load(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<
+            ::std::option::Option<crate::Palette>,
+            ::nubes_runtime::Error,
+        > {
+            ::nubes_runtime::typed::load(ctx, "Palette", &self.0).await
+        }
+        /// True when the `Palette` exists.
+        pub async fn exists(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<bool, ::nubes_runtime::Error> {
+            ctx.exists("Palette", &self.0).await
+        }
+        /// Deletes the `Palette` with its relationship edges on both sides.
+        pub async fn delete(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            ctx.delete("Palette", &self.0).await
+        }
+        /// Reads `Palette.shade`.
+        pub async fn get_shade(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<crate::Shade, ::nubes_runtime::Error> {
+            let state: crate::Palette = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Palette",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.shade)
+        }
+        /// Reads `Palette.name`.
+        pub async fn get_name(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<::std::string::String, ::nubes_runtime::Error> {
+            let state: crate::Palette = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Palette",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.name)
+        }
+        /// Changes `Palette.name`.
+        pub async fn set_name(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            value: ::std::string::String,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value = ::nubes_runtime::typed::encode("`Palette.name`", &value)?;
+            ctx.set("Palette", &self.0, "name", value).await
+        }
+    }
+    impl Init {
+        /// Creates the object in this invocation; `AlreadyExists` if its id is taken.
+        pub async fn create(
+            self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state = self.into_state();
+            let id = state.id();
+            let fields = ::nubes_runtime::typed::encode_fields(
+                "a new `Palette`",
+                &state,
+            )?;
+            ctx.create("Palette", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

@@ -28,7 +28,7 @@ impl Client {
     /// All `User` objects: create new ones.
     pub fn users(&self) -> user::Collection {
         user::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `User` with the id `id`.
@@ -37,14 +37,14 @@ impl Client {
         id: impl ::core::convert::Into<::self_relation_model::user::Id>,
     ) -> user::Handle {
         user::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
     /// All `Category` objects: create new ones.
     pub fn categories(&self) -> category::Collection {
         category::Collection {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
         }
     }
     /// The `Category` with the id `id`.
@@ -53,7 +53,7 @@ impl Client {
         id: impl ::core::convert::Into<::self_relation_model::category::Id>,
     ) -> category::Handle {
         category::Handle {
-            client: self.clone(),
+            client: ::core::clone::Clone::clone(self),
             id: id.into(),
         }
     }
@@ -96,7 +96,7 @@ pub mod user {
             };
             crate::request(&self.client, "User", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -360,7 +360,7 @@ pub mod category {
             };
             crate::request(&self.client, "Category", &id.0, call).await?;
             ::std::result::Result::Ok(Handle {
-                client: self.client.clone(),
+                client: ::core::clone::Clone::clone(&self.client),
                 id,
             })
         }
@@ -412,6 +412,15 @@ pub mod category {
                 )
                 .await?;
             ::std::result::Result::Ok(())
+        }
+        /// Reads the object's id (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+        ) -> ::std::result::Result<
+            ::self_relation_model::category::Id,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.id())
         }
         /// Reads `Category.name`.
         pub async fn get_name(

@@ -125,21 +125,24 @@ impl ::nubes_runtime::ObjectHandler for UserHandler {
         let state = init.into_state();
         ::nubes_runtime::typed::encode_fields("a new `User`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "name" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`User.name`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`User.name`", &value)
             }
             "email" | "friends" | "following" | "followers" => {
-                ::std::result::Result::Ok(())
+                ::std::result::Result::Ok(value)
             }
             _ => {
                 ::std::result::Result::Err(
@@ -185,30 +188,36 @@ impl ::nubes_runtime::ObjectHandler for CategoryHandler {
             "the fields of a new `Category`",
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
-        let state = init.into_state(::self_relation_model::category::Id::from(id));
+        let state = init
+            .into_state(
+                ::self_relation_model::category::Id(::std::string::String::from(id)),
+            );
         ::nubes_runtime::typed::encode_fields("a new `Category`", &state)
     }
-    fn check_field(
+    fn prepare_field(
         &self,
         field: &str,
-        value: &::nubes_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        value: ::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<
+        ::nubes_runtime::serde_json::Value,
+        ::nubes_runtime::Error,
+    > {
         match field {
             "name" => {
-                let _: ::std::string::String = ::nubes_runtime::typed::decode(
+                let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Category.name`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Category.name`", &value)
             }
             "parent" => {
-                let _: ::self_relation_model::category::Id = ::nubes_runtime::typed::decode(
+                let value: ::self_relation_model::category::Id = ::nubes_runtime::typed::decode(
                     "`Category.parent`",
-                    value.clone(),
+                    value,
                 )?;
-                ::std::result::Result::Ok(())
+                ::nubes_runtime::typed::encode("`Category.parent`", &value)
             }
-            "children" | "id" => ::std::result::Result::Ok(()),
+            "children" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(

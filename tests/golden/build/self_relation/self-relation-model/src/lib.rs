@@ -14,7 +14,7 @@ pub struct User {
 impl User {
     /// The object's id.
     pub fn id(&self) -> user::Id {
-        user::Id(self.email.clone())
+        user::Id(::core::clone::Clone::clone(&self.email))
     }
 }
 /// The generated items of `User`.
@@ -56,7 +56,7 @@ pub mod user {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `User` takes: every field but its navigation lists.
@@ -274,7 +274,7 @@ pub struct Category {
 impl Category {
     /// The object's id.
     pub fn id(&self) -> category::Id {
-        category::Id(self.id.clone())
+        category::Id(::core::clone::Clone::clone(&self.id))
     }
 }
 /// The generated items of `Category`.
@@ -316,7 +316,7 @@ pub mod category {
     }
     impl ::core::convert::From<&Id> for Id {
         fn from(value: &Id) -> Self {
-            value.clone()
+            ::core::clone::Clone::clone(value)
         }
     }
     /// What creating a `Category` takes: every field but its navigation lists.
@@ -360,6 +360,19 @@ pub mod category {
             ctx: &mut ::nubes_runtime::Ctx,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             ctx.delete("Category", &self.0).await
+        }
+        /// Reads the id of the `Category` (`NotFound` if it does not exist).
+        pub async fn get_id(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
+            let state: crate::Category = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Category",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.id())
         }
         /// Reads `Category.name`.
         pub async fn get_name(
