@@ -18,6 +18,7 @@ pub struct LambdaTransport {
     client: aws_sdk_lambda::Client,
     app: String,
     functions: BTreeMap<String, String>,
+    all: Option<String>,
 }
 
 impl LambdaTransport {
@@ -28,6 +29,7 @@ impl LambdaTransport {
             client,
             app: app.into(),
             functions: BTreeMap::new(),
+            all: None,
         }
     }
 
@@ -41,10 +43,19 @@ impl LambdaTransport {
         self
     }
 
+    /// Sends the requests of every type to the one function `function` (one function can
+    /// serve a whole application). Later [`LambdaTransport::function_name`] calls still
+    /// route single types elsewhere.
+    pub fn one_function(mut self, function: impl Into<String>) -> Self {
+        self.all = Some(function.into());
+        self
+    }
+
     /// The function that serves `type_name`.
     pub fn function_for(&self, type_name: &str) -> String {
         self.functions
             .get(type_name)
+            .or(self.all.as_ref())
             .cloned()
             .unwrap_or_else(|| format!("{}-{type_name}", self.app))
     }
@@ -119,6 +130,9 @@ mod tests {
     fn functions_are_named_after_app_and_type_unless_configured() {
         let transport = transport().function_name("Room", "rooms-fn");
         assert_eq!(transport.function_for("City"), "hotel-City");
+        assert_eq!(transport.function_for("Room"), "rooms-fn");
+        let transport = transport.one_function("hotel-all");
+        assert_eq!(transport.function_for("City"), "hotel-all");
         assert_eq!(transport.function_for("Room"), "rooms-fn");
     }
 

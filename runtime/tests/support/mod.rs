@@ -84,13 +84,19 @@ static ENDPOINT: OnceLock<Result<String, String>> = OnceLock::new();
 /// Numbers the stores of this process.
 static STORES: AtomicUsize = AtomicUsize::new(0);
 
+/// The endpoint URL of the DynamoDB-API server, found or started once per process.
+/// Panics when no server can be reached or started: a test never skips silently.
+pub fn dynamo_endpoint() -> String {
+    match ENDPOINT.get_or_init(find_or_start_server) {
+        Ok(endpoint) => endpoint.clone(),
+        Err(why) => panic!("{why}"),
+    }
+}
+
 /// A store on the DynamoDB-API server with a table prefix of its own. Panics when no
 /// server can be reached or started: a test never skips silently.
 pub async fn dynamo_store(test_name: &str) -> DynamoStore {
-    let endpoint = match ENDPOINT.get_or_init(find_or_start_server) {
-        Ok(endpoint) => endpoint.clone(),
-        Err(why) => panic!("{why}"),
-    };
+    let endpoint = dynamo_endpoint();
     let n = STORES.fetch_add(1, Ordering::Relaxed);
     let prefix = format!("{}-{}-{n}-", table_safe(test_name), std::process::id());
     DynamoStore::builder()
