@@ -29,6 +29,8 @@ pub enum Code {
     UnknownType,
     /// A map whose key type is not `String`.
     MapKeyNotString,
+    /// An enum without variants.
+    EmptyEnum,
     /// More than one id field.
     MultipleIds,
     /// An `@id` whose type is not `String` or an enum.
@@ -83,7 +85,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in code order.
-    pub const ALL: [Code; 35] = [
+    pub const ALL: [Code; 36] = [
         Code::Syntax,
         Code::InvalidUtf8,
         Code::UnreadableFile,
@@ -94,6 +96,7 @@ impl Code {
         Code::GeneratedCollision,
         Code::UnknownType,
         Code::MapKeyNotString,
+        Code::EmptyEnum,
         Code::MultipleIds,
         Code::IdType,
         Code::IdOutsideObject,
@@ -135,6 +138,7 @@ impl Code {
             GeneratedCollision => "nubes::E013",
             UnknownType => "nubes::E014",
             MapKeyNotString => "nubes::E015",
+            EmptyEnum => "nubes::E016",
             MultipleIds => "nubes::E020",
             IdType => "nubes::E021",
             IdOutsideObject => "nubes::E022",

@@ -1,4 +1,4 @@
-//! Pass 8: warns about imports that nothing in the importing file uses (directly, or
+//! Pass 9: warns about imports that nothing in the importing file uses (directly, or
 //! through the files the import brings in), and about a file imported twice.
 
 use std::collections::HashSet;

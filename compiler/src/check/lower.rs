@@ -1,4 +1,4 @@
-//! Pass 9: builds the IR from the checked declarations. Runs only when no pass reported
+//! Pass 10: builds the IR from the checked declarations. Runs only when no pass reported
 //! an error, so every type here is resolved and every relationship matched.
 
 use super::ids::id_candidates;

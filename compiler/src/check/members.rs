@@ -155,6 +155,18 @@ enum Casing {
 fn check_variants(checker: &mut Checker<'_>, index: usize) {
     let info = &checker.decls[index];
     let (decl, warn) = (info.decl, !info.is_stdlib);
+    if decl.variants.is_empty() {
+        checker.report(
+            Diagnostic::new(
+                Code::EmptyEnum,
+                format!("the enum `{}` has no variants", decl.name.name),
+                decl.name.span,
+                "no variants",
+            )
+            .with_help("a value of an enum is one of its variants: add one, or remove the enum"),
+        );
+        return;
+    }
     check_unique(
         checker,
         decl.variants.iter().map(|v| &v.name),

@@ -9,11 +9,13 @@
 //! 4. `ids` — the id field of each object.
 //! 5. `relations` — both sides of every navigation list.
 //! 6. `structs` — structs that contain themselves by value.
-//! 7. `members` — member names, generated members, methods and their errors.
-//! 8. `imports` — imports nothing is used from.
-//! 9. `lower` — builds the IR (only when no pass found an error).
+//! 7. `members` — member names, generated members, methods and their errors, empty enums.
+//! 8. `entries` — the generated client's entry for each object type.
+//! 9. `imports` — imports nothing is used from.
+//! 10. `lower` — builds the IR (only when no pass found an error).
 
 mod attributes;
+mod entries;
 mod ids;
 mod imports;
 mod lower;
@@ -51,6 +53,7 @@ pub fn check(loaded: &Loaded) -> Checked {
     relations::run(&mut checker);
     structs::run(&mut checker);
     members::run(&mut checker);
+    entries::run(&mut checker);
     imports::run(&mut checker);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
     let schema = (!has_errors).then(|| lower::run(&checker));

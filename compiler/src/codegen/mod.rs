@@ -42,15 +42,6 @@ pub struct Options {
 pub enum CodegenError {
     /// The application name is not a valid package name.
     BadAppName(String),
-    /// Two generated client entries would have the same name.
-    NameClash {
-        /// The Rust name.
-        name: String,
-        /// What wants it.
-        first: String,
-        /// What else wants it.
-        second: String,
-    },
     /// Generated Rust did not parse: a bug in the generator.
     Internal(String),
 }
@@ -61,10 +52,6 @@ impl std::fmt::Display for CodegenError {
             CodegenError::BadAppName(name) => write!(
                 f,
                 "`{name}` is not a valid application name: use lowercase letters, digits and `-`, starting with a letter"
-            ),
-            CodegenError::NameClash { name, first, second } => write!(
-                f,
-                "{first} and {second} would both be the client method `{name}`: rename one of the object types"
             ),
             CodegenError::Internal(message) => write!(f, "internal error in code generation: {message}"),
         }
@@ -81,7 +68,6 @@ pub fn generate(schema: &Schema, options: &Options) -> Result<Tree, CodegenError
     if !naming::is_valid_app_name(&options.app) {
         return Err(CodegenError::BadAppName(options.app.clone()));
     }
-    check_client_names(schema)?;
     let app = &options.app;
     let parts = [
         ("model", model::lib(schema, app)),
@@ -98,47 +84,6 @@ pub fn generate(schema: &Schema, options: &Options) -> Result<Tree, CodegenError
         tree.insert(dir.join("src").join("lib.rs"), render(tokens)?);
     }
     Ok(tree)
-}
-
-/// `client.rooms()` and `client.room(id)` for every type, beside `Client::new` and
-/// `Client::with_retry`: no two may share a name.
-fn check_client_names(schema: &Schema) -> Result<(), CodegenError> {
-    let mut taken: BTreeMap<String, String> = BTreeMap::new();
-    taken.insert("new".into(), "the client's constructor".into());
-    taken.insert("with_retry".into(), "the client's `with_retry`".into());
-    // The client is `Clone`; an inherent method of one of these names would hide a
-    // trait method callers use.
-    for name in [
-        "clone",
-        "clone_from",
-        "into",
-        "try_into",
-        "to_owned",
-        "eq",
-        "ne",
-        "fmt",
-    ] {
-        taken.insert(name.into(), format!("the standard `{name}` of the client"));
-    }
-    for object in &schema.objects {
-        let entries = [
-            (naming::handle_fn(&object.name), "handle"),
-            (naming::collection_fn(&object.name), "collection"),
-        ];
-        for (name, what) in entries {
-            let name = unraw(&name);
-            let owner = format!("the {what} of `{}`", object.name);
-            if let Some(first) = taken.get(&name) {
-                return Err(CodegenError::NameClash {
-                    name,
-                    first: first.clone(),
-                    second: owner,
-                });
-            }
-            taken.insert(name, owner);
-        }
-    }
-    Ok(())
 }
 
 /// Tokens → `syn::File` → pretty Rust behind the header. Every top-level item is
@@ -212,29 +157,6 @@ mod tests {
         let compilation = crate::check_text("shop.nubes", text);
         assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
         compilation.schema.unwrap_or_else(|| panic!("no schema"))
-    }
-
-    #[test]
-    fn client_entries_that_would_share_a_name_are_an_error() {
-        let clash = schema("object Box { size: Int }\nobject Boxes { count: Int }");
-        assert_eq!(
-            generate(&clash, &options()),
-            Err(CodegenError::NameClash {
-                name: "boxes".into(),
-                first: "the collection of `Box`".into(),
-                second: "the handle of `Boxes`".into(),
-            })
-        );
-        for (object, name) in [("New", "new"), ("Clone", "clone"), ("Into", "into")] {
-            let clash = schema(&format!("object {object} {{ size: Int }}"));
-            assert!(
-                matches!(
-                    generate(&clash, &options()),
-                    Err(CodegenError::NameClash { name: clashing, .. }) if clashing == name
-                ),
-                "{object}"
-            );
-        }
     }
 
     #[test]

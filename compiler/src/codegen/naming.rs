@@ -111,6 +111,35 @@ pub fn collection_fn(object: &str) -> Ident {
     }
 }
 
+/// The client's own methods: no object's entries may take these names. Besides its
+/// constructor and `with_retry`, the client is `Clone`, and an inherent method of one of
+/// these names would hide a trait method callers use.
+pub const CLIENT_METHODS: [&str; 10] = [
+    "new",
+    "with_retry",
+    "clone",
+    "clone_from",
+    "into",
+    "try_into",
+    "to_owned",
+    "eq",
+    "ne",
+    "fmt",
+];
+
+/// The client's two entries for an object type, as plain text: its handle
+/// (`client.room(id)`) and its collection (`client.rooms()`).
+pub fn client_entries(object: &str) -> [(String, &'static str); 2] {
+    let plain = |ident: Ident| {
+        let text = ident.to_string();
+        text.strip_prefix("r#").map(str::to_string).unwrap_or(text)
+    };
+    [
+        (plain(handle_fn(object)), "handle"),
+        (plain(collection_fn(object)), "collection"),
+    ]
+}
+
 /// `room` → `rooms`, `city` → `cities`, `box` → `boxes`, `day` → `days`, `status` →
 /// `statuses`; a word that already ends in a plural `s` (`settings`, `region_stats`)
 /// stays as it is.
