@@ -8,7 +8,7 @@ use quote::quote;
 use super::naming;
 use super::traits::{allow_many_arguments, error_type, signature};
 use super::types::{Position, Types};
-use super::view::ObjectView;
+use super::view::{CollectionMembers, ObjectView};
 
 /// `impl Id { … }` and `impl Init { create }` for one object type.
 pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
@@ -52,19 +52,16 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
         }
     });
     let collections = object.collections().map(|collection| {
-        let field = collection.field;
-        let wire = &field.name;
-        let target = &object.schema()[collection.target];
-        let target_state = naming::type_ident(&target.name);
-        let target_module = naming::module_ident(&target.name);
-        let all = naming::value_ident(wire);
-        let ids = naming::suffixed(wire, "ids");
-        let add = naming::prefixed("add_to", wire);
-        let remove = naming::prefixed("remove_from", wire);
-        let doc_all = format!(" The objects in `{type_name}.{wire}` (batched reads).");
-        let doc_ids = format!(" The ids in `{type_name}.{wire}`.");
-        let doc_add = format!(" Adds `id` to `{type_name}.{wire}` (both sides of a relationship change together).");
-        let doc_remove = format!(" Removes `ids` from `{type_name}.{wire}` (both sides of a relationship change together).");
+        let wire = &collection.field.name;
+        let CollectionMembers {
+            all,
+            ids,
+            add,
+            remove,
+            target_state,
+            target_module,
+            docs: [doc_all, doc_ids, doc_add, doc_remove],
+        } = collection.members(object.schema(), type_name);
         quote! {
             #[doc = #doc_all]
             pub async fn #all(&self, ctx: &mut ::nubes_runtime::Ctx) -> ::std::result::Result<::std::vec::Vec<crate::#target_state>, ::nubes_runtime::Error> {

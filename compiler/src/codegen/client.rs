@@ -11,7 +11,7 @@ use crate::ir::{Schema, Type};
 use super::naming;
 use super::traits::{allow_many_arguments, error_type, signature};
 use super::types::{Position, Types};
-use super::view::ObjectView;
+use super::view::{CollectionMembers, ObjectView};
 
 /// The client crate's `lib.rs`.
 pub fn lib(schema: &Schema, app: &str) -> TokenStream {
@@ -155,18 +155,16 @@ fn object_module(types: &Types, object: &ObjectView) -> TokenStream {
     });
     let collections = object.collections().map(|collection| {
         let wire = &collection.field.name;
-        let target = &object.schema()[collection.target];
-        let target_state = naming::type_ident(&target.name);
-        let target_module = naming::module_ident(&target.name);
-        let all = naming::value_ident(wire);
-        let ids = naming::suffixed(wire, "ids");
-        let add = naming::prefixed("add_to", wire);
-        let remove = naming::prefixed("remove_from", wire);
+        let CollectionMembers {
+            all,
+            ids,
+            add,
+            remove,
+            target_state,
+            target_module,
+            docs: [doc_all, doc_ids, doc_add, doc_remove],
+        } = collection.members(object.schema(), type_name);
         let what = format!("`{type_name}.{wire}`");
-        let doc_all = format!(" The objects in `{type_name}.{wire}` (one query, batched reads).");
-        let doc_ids = format!(" The ids in `{type_name}.{wire}`.");
-        let doc_add = format!(" Adds `id` to `{type_name}.{wire}` (both sides of a relationship change together).");
-        let doc_remove = format!(" Removes `ids` from `{type_name}.{wire}` (both sides of a relationship change together).");
         quote! {
             #[doc = #doc_all]
             pub async fn #all(&self) -> ::std::result::Result<::std::vec::Vec<#model::#target_state>, ::nubes_runtime::Error> {

@@ -21,6 +21,48 @@ pub struct Collection<'a> {
     pub target: ObjectId,
 }
 
+/// The Rust names of a collection's members and of the type of its objects, with their
+/// docs: the same in method code and in the client.
+pub struct CollectionMembers {
+    /// `rooms`: the objects.
+    pub all: Ident,
+    /// `rooms_ids`: their ids.
+    pub ids: Ident,
+    /// `add_to_rooms`.
+    pub add: Ident,
+    /// `remove_from_rooms`.
+    pub remove: Ident,
+    /// The state struct of the objects in it (`Room`).
+    pub target_state: Ident,
+    /// The module of the objects in it (`room`).
+    pub target_module: Ident,
+    /// Docs of `all`, `ids`, `add` and `remove`, in that order.
+    pub docs: [String; 4],
+}
+
+impl Collection<'_> {
+    /// The names of this collection's members, for a collection of the type `owner`.
+    pub fn members(&self, schema: &Schema, owner: &str) -> CollectionMembers {
+        let wire = &self.field.name;
+        let target = &schema[self.target].name;
+        let both_sides = "(both sides of a relationship change together)";
+        CollectionMembers {
+            all: naming::value_ident(wire),
+            ids: naming::suffixed(wire, "ids"),
+            add: naming::prefixed("add_to", wire),
+            remove: naming::prefixed("remove_from", wire),
+            target_state: naming::type_ident(target),
+            target_module: naming::module_ident(target),
+            docs: [
+                format!(" The objects in `{owner}.{wire}` (one query, batched reads)."),
+                format!(" The ids in `{owner}.{wire}`."),
+                format!(" Adds `id` to `{owner}.{wire}` {both_sides}."),
+                format!(" Removes `ids` from `{owner}.{wire}` {both_sides}."),
+            ],
+        }
+    }
+}
+
 impl<'a> ObjectView<'a> {
     /// A view of `object`, one of `schema`'s.
     pub fn new(schema: &'a Schema, object: &'a Object) -> Self {

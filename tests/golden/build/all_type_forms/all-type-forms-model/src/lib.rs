@@ -618,7 +618,7 @@ pub mod owner {
             let value = ::nubes_runtime::typed::encode("`Owner.backup`", &value)?;
             ctx.set("Owner", &self.0, "backup", value).await
         }
-        /// The objects in `Owner.wishlist` (batched reads).
+        /// The objects in `Owner.wishlist` (one query, batched reads).
         pub async fn wishlist(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -658,7 +658,7 @@ pub mod owner {
             }
             ::std::result::Result::Ok(())
         }
-        /// The objects in `Owner.items` (batched reads).
+        /// The objects in `Owner.items` (one query, batched reads).
         pub async fn items(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -698,7 +698,7 @@ pub mod owner {
             }
             ::std::result::Result::Ok(())
         }
-        /// The objects in `Owner.groups` (batched reads).
+        /// The objects in `Owner.groups` (one query, batched reads).
         pub async fn groups(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -1035,7 +1035,7 @@ pub mod group {
             let value = ::nubes_runtime::typed::encode("`Group.title`", &value)?;
             ctx.set("Group", &self.0, "title", value).await
         }
-        /// The objects in `Group.members` (batched reads).
+        /// The objects in `Group.members` (one query, batched reads).
         pub async fn members(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,

@@ -234,7 +234,7 @@ pub mod city {
             let value = ::nubes_runtime::typed::encode("`City.country`", &value)?;
             ctx.set("City", &self.0, "country", value).await
         }
-        /// The objects in `City.hotels` (batched reads).
+        /// The objects in `City.hotels` (one query, batched reads).
         pub async fn hotels(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -519,7 +519,7 @@ pub mod hotel {
             let value = ::nubes_runtime::typed::encode("`Hotel.location`", &value)?;
             ctx.set("Hotel", &self.0, "location", value).await
         }
-        /// The objects in `Hotel.rooms` (batched reads).
+        /// The objects in `Hotel.rooms` (one query, batched reads).
         pub async fn rooms(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -867,7 +867,7 @@ pub mod room {
             let value = ::nubes_runtime::typed::encode("`Room.price`", &value)?;
             ctx.set("Room", &self.0, "price", value).await
         }
-        /// The objects in `Room.reservations` (batched reads).
+        /// The objects in `Room.reservations` (one query, batched reads).
         pub async fn reservations(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -1147,7 +1147,7 @@ pub mod reservation {
                 .await?;
             ::std::result::Result::Ok(state.created_at)
         }
-        /// The objects in `Reservation.guests` (batched reads).
+        /// The objects in `Reservation.guests` (one query, batched reads).
         pub async fn guests(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -1405,7 +1405,7 @@ pub mod user {
             let value = ::nubes_runtime::typed::encode("`User.password`", &value)?;
             ctx.set("User", &self.0, "password", value).await
         }
-        /// The objects in `User.reservations` (batched reads).
+        /// The objects in `User.reservations` (one query, batched reads).
         pub async fn reservations(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,

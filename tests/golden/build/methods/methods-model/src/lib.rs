@@ -873,7 +873,7 @@ pub mod hotel {
             let value = ::nubes_runtime::typed::encode("`Hotel.name`", &value)?;
             ctx.set("Hotel", &self.0, "name", value).await
         }
-        /// The objects in `Hotel.rooms` (batched reads).
+        /// The objects in `Hotel.rooms` (one query, batched reads).
         pub async fn rooms(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,

@@ -127,7 +127,7 @@ pub mod user {
             let value = ::nubes_runtime::typed::encode("`User.name`", &value)?;
             ctx.set("User", &self.0, "name", value).await
         }
-        /// The objects in `User.friends` (batched reads).
+        /// The objects in `User.friends` (one query, batched reads).
         pub async fn friends(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -167,7 +167,7 @@ pub mod user {
             }
             ::std::result::Result::Ok(())
         }
-        /// The objects in `User.following` (batched reads).
+        /// The objects in `User.following` (one query, batched reads).
         pub async fn following(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -207,7 +207,7 @@ pub mod user {
             }
             ::std::result::Result::Ok(())
         }
-        /// The objects in `User.followers` (batched reads).
+        /// The objects in `User.followers` (one query, batched reads).
         pub async fn followers(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
@@ -418,7 +418,7 @@ pub mod category {
             let value = ::nubes_runtime::typed::encode("`Category.parent`", &value)?;
             ctx.set("Category", &self.0, "parent", value).await
         }
-        /// The objects in `Category.children` (batched reads).
+        /// The objects in `Category.children` (one query, batched reads).
         pub async fn children(
             &self,
             ctx: &mut ::nubes_runtime::Ctx,
