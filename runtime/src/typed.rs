@@ -113,9 +113,9 @@ pub async fn collection<T: DeserializeOwned>(
 
 /// Writes back the fields of the running object that a method changed in `after`
 /// (compared with `before`: the same state encoded when the method started, so fields the
-/// type does not know are never touched). Fields the method
-/// did not touch keep whatever else changed them in this invocation; read-only fields are
-/// refused at commit.
+/// type does not know are never touched). Fields the method did not touch keep whatever
+/// else changed them in this invocation (a method may even delete its own object);
+/// read-only fields are refused at commit.
 pub async fn save_this<T: Serialize + DeserializeOwned>(
     ctx: &mut Ctx,
     before: &Item,
@@ -123,10 +123,6 @@ pub async fn save_this<T: Serialize + DeserializeOwned>(
 ) -> Result<(), Error> {
     let this = ctx.this_ref().clone();
     let after = encode_fields(format!("the new state of {this}"), after)?;
-    // What the object holds now, after nested calls the method made (in the same form
-    // as `before`): a field changed both there and by the method cannot keep both.
-    let now: T = get(ctx, &this.type_name, &this.id).await?;
-    let now = encode_fields(format!("the state of {this}"), &now)?;
     let mut changes: Vec<(String, Value)> = before
         .keys()
         .filter(|name| !after.contains_key(*name))
@@ -137,6 +133,17 @@ pub async fn save_this<T: Serialize + DeserializeOwned>(
             .into_iter()
             .filter(|(name, value)| before.get(name) != Some(value)),
     );
+    if changes.is_empty() {
+        return Ok(());
+    }
+    // What the object holds now, after nested calls the method made (in the same form
+    // as `before`): a field changed both there and by the method cannot keep both.
+    let Some(now) = load::<T>(ctx, &this.type_name, &this.id).await? else {
+        return Err(Error::validation(format!(
+            "{this} was deleted during its own method, which also changed its fields: delete it or change it"
+        )));
+    };
+    let now = encode_fields(format!("the state of {this}"), &now)?;
     for (field, value) in changes {
         if now.get(&field) != before.get(&field) {
             return Err(Error::validation(format!(

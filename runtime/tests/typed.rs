@@ -18,6 +18,7 @@ on_both_stores!(
     changed_fields_are_written_back,
     a_nested_change_to_another_field_is_kept,
     a_field_changed_twice_is_refused,
+    a_method_may_delete_its_own_object,
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,7 +28,8 @@ struct Gauge {
 }
 
 /// `bump` adds one; `outer_count` bumps itself and then calls `bump` on itself (both change
-/// `count`); `outer_label` renames itself and calls `bump` (different fields).
+/// `count`); `outer_label` renames itself and calls `bump` (different fields); `retire`
+/// deletes itself, `retire_renamed` renames and deletes itself.
 struct Gauges;
 
 #[async_trait]
@@ -45,6 +47,13 @@ impl ObjectHandler for Gauges {
             "outer_count" => {
                 this.count += 10;
                 ctx.call(&me.type_name, &me.id, "bump", json!({})).await?;
+            }
+            "retire" => {
+                ctx.delete(&me.type_name, &me.id).await?;
+            }
+            "retire_renamed" => {
+                this.label = "gone".into();
+                ctx.delete(&me.type_name, &me.id).await?;
             }
             "outer_label" => {
                 this.label = "renamed".into();
@@ -110,4 +119,20 @@ async fn a_field_changed_twice_is_refused(store: Arc<dyn Store>) {
         "{refused:?}"
     );
     assert_eq!(stored(&runtime).await, json!({ "count": 0, "label": "g" }));
+}
+
+async fn a_method_may_delete_its_own_object(store: Arc<dyn Store>) {
+    let runtime = gauge(store).await;
+    let refused = call(&runtime, "retire_renamed").await;
+    assert!(
+        matches!(&refused, Err(Error::Validation { message }) if message.contains("was deleted during its own method")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        runtime.exists("Gauge", "g").await,
+        Ok(true),
+        "a refused call changes nothing"
+    );
+    assert_eq!(call(&runtime, "retire").await, Ok(Value::Null));
+    assert_eq!(runtime.exists("Gauge", "g").await, Ok(false));
 }
