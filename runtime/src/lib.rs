@@ -15,6 +15,7 @@ mod ctx;
 pub mod error;
 pub mod invocation;
 pub mod lambda;
+mod object_id;
 pub mod outbox;
 mod records;
 mod relations;

@@ -28,15 +28,25 @@ pub fn decode_args<T: DeserializeOwned>(what: impl Display, args: Value) -> Resu
     decode(what, args)
 }
 
-/// Writes `value` as JSON; `what` names it in the error. The JSON must read back as a
-/// `T`: a float that is not finite (NaN, infinity) has no JSON form and becomes `null`,
-/// which would silently clear a field, so it is refused here instead.
-pub fn encode<T: Serialize + DeserializeOwned>(
+/// Writes `value` as JSON (arguments, results); `what` names it in the error.
+pub fn encode<T: Serialize + ?Sized>(what: impl Display, value: &T) -> Result<Value, Error> {
+    serde_json::to_value(value).map_err(|error| Error::validation(format!("{what}: {error}")))
+}
+
+/// Writes `value` as the fields of an object, as they are (see [`stored_fields`] for
+/// fields about to be stored).
+pub fn encode_fields<T: Serialize + ?Sized>(what: impl Display, value: &T) -> Result<Item, Error> {
+    into_fields(&what, encode(&what, value)?)
+}
+
+/// Writes a value that is about to be stored. The JSON must read back as a `T`: a float
+/// that is not finite (NaN, infinity) has no JSON form and becomes `null`, which would
+/// silently clear a field, so it is refused here instead.
+pub fn stored<T: Serialize + DeserializeOwned>(
     what: impl Display,
     value: &T,
 ) -> Result<Value, Error> {
-    let json = serde_json::to_value(value)
-        .map_err(|error| Error::validation(format!("{what}: {error}")))?;
+    let json = encode(&what, value)?;
     T::deserialize(&json).map_err(|error| {
         Error::validation(format!(
             "{what} cannot be stored as it is ({error}): is a float NaN or infinite?"
@@ -45,16 +55,33 @@ pub fn encode<T: Serialize + DeserializeOwned>(
     Ok(json)
 }
 
-/// Writes `value` as the fields of an object (checked as [`encode`] does).
-pub fn encode_fields<T: Serialize + DeserializeOwned>(
+/// Writes the fields of an object that are about to be stored (checked as [`stored`]
+/// does).
+pub fn stored_fields<T: Serialize + DeserializeOwned>(
     what: impl Display,
     value: &T,
 ) -> Result<Item, Error> {
-    match encode(&what, value)? {
+    into_fields(&what, stored(&what, value)?)
+}
+
+fn into_fields(what: &impl Display, json: Value) -> Result<Item, Error> {
+    match json {
         Value::Object(fields) => Ok(fields),
         other => Err(Error::validation(format!(
             "{what}: expected an object's fields, found {other}"
         ))),
+    }
+}
+
+/// The runtime's form of a typed error `error` that a method raises: `Error::User` with
+/// the error type's `name` and its fields.
+pub fn raise<T: Serialize>(name: &str, error: &T) -> Error {
+    match encode(name, error) {
+        Ok(data) => Error::User {
+            name: name.to_string(),
+            data,
+        },
+        Err(error) => error,
     }
 }
 
@@ -70,7 +97,7 @@ pub async fn load<T: DeserializeOwned>(
     id: &str,
 ) -> Result<Option<T>, Error> {
     match ctx.load(type_name, id).await? {
-        Some(fields) => decode(stored(type_name, id), Value::Object(fields)).map(Some),
+        Some(fields) => decode(mismatch(type_name, id), Value::Object(fields)).map(Some),
         None => Ok(None),
     }
 }
@@ -122,7 +149,7 @@ pub async fn save_this<T: Serialize + DeserializeOwned>(
     after: &T,
 ) -> Result<(), Error> {
     let this = ctx.this_ref().clone();
-    let after = encode_fields(format!("the new state of {this}"), after)?;
+    let after = stored_fields(format!("the new state of {this}"), after)?;
     let mut changes: Vec<(String, Value)> = before
         .keys()
         .filter(|name| !after.contains_key(*name))
@@ -156,7 +183,7 @@ pub async fn save_this<T: Serialize + DeserializeOwned>(
     Ok(())
 }
 
-fn stored(type_name: &str, id: &str) -> String {
+fn mismatch(type_name: &str, id: &str) -> String {
     format!("the stored {type_name} `{id}` does not match the schema")
 }
 
@@ -175,13 +202,13 @@ mod tests {
     #[test]
     fn a_value_that_cannot_be_read_back_is_refused() {
         for level in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            let encoded = encode_fields("a gauge", &Gauge { level, note: None });
+            let encoded = stored_fields("a gauge", &Gauge { level, note: None });
             assert!(
                 matches!(&encoded, Err(Error::Validation { message }) if message.contains("NaN or infinite")),
                 "{level}: {encoded:?}"
             );
         }
-        let fine = encode_fields(
+        let fine = stored_fields(
             "a gauge",
             &Gauge {
                 level: 0.5,

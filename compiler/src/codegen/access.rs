@@ -46,7 +46,7 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
         quote! {
             #[doc = #doc]
             pub async fn #setter(&self, ctx: &mut ::nubes_runtime::Ctx, value: #ty) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-                let value = ::nubes_runtime::typed::encode(#what, &value)?;
+                let value = ::nubes_runtime::typed::stored(#what, &value)?;
                 ctx.set(#type_name, &self.0, #wire, value).await
             }
         }
@@ -163,7 +163,7 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
             pub async fn create(self, ctx: &mut ::nubes_runtime::Ctx) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
                 let state = #into_state;
                 let id = state.id();
-                let fields = ::nubes_runtime::typed::encode_fields(#what_new, &state)?;
+                let fields = ::nubes_runtime::typed::stored_fields(#what_new, &state)?;
                 ctx.create(#type_name, &id.0, fields).await?;
                 ::std::result::Result::Ok(id)
             }

@@ -146,7 +146,7 @@ fn object_module(types: &Types, object: &ObjectView) -> TokenStream {
             #[doc = #doc]
             pub async fn #setter(&self, value: #param) -> ::std::result::Result<(), ::nubes_runtime::Error> {
                 let value: #ty = #convert;
-                let value = ::nubes_runtime::typed::encode(#what, &value)?;
+                let value = ::nubes_runtime::typed::stored(#what, &value)?;
                 let call = ::nubes_runtime::Call::Set { field: ::std::string::String::from(#wire), value };
                 crate::request(&self.client, #type_name, &self.id.0, call).await?;
                 ::std::result::Result::Ok(())
@@ -260,7 +260,7 @@ fn object_module(types: &Types, object: &ObjectView) -> TokenStream {
                 pub async fn create(&self, init: #model::#module::Init) -> ::std::result::Result<Handle, ::nubes_runtime::Error> {
                     let state = #into_state;
                     let id = state.id();
-                    let fields = ::nubes_runtime::typed::encode_fields(#what_new, &state)?;
+                    let fields = ::nubes_runtime::typed::stored_fields(#what_new, &state)?;
                     let call = ::nubes_runtime::Call::Create { fields };
                     crate::request(&self.client, #type_name, &id.0, call).await?;
                     ::std::result::Result::Ok(Handle { client: ::core::clone::Clone::clone(&self.client), id })

@@ -306,7 +306,7 @@ fn prepare_create(types: &Types, object: &ObjectView) -> TokenStream {
                 ::nubes_runtime::serde_json::Value::Object(fields),
             )?;
             let state = #state;
-            ::nubes_runtime::typed::encode_fields(#what_state, &state)
+            ::nubes_runtime::typed::stored_fields(#what_state, &state)
         }
     }
 }
@@ -325,7 +325,7 @@ fn prepare_field(types: &Types, object: &ObjectView) -> TokenStream {
             quote! {
                 #wire => {
                     let value: #ty = ::nubes_runtime::typed::decode(#what, value)?;
-                    ::nubes_runtime::typed::encode(#what, &value)
+                    ::nubes_runtime::typed::stored(#what, &value)
                 }
             }
         })

@@ -279,35 +279,7 @@ fn id_type(object: &ObjectView) -> TokenStream {
         #[serde(transparent)]
         pub struct Id(pub ::std::string::String);
 
-        impl ::core::fmt::Display for Id {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl ::core::convert::AsRef<str> for Id {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl ::core::convert::From<&str> for Id {
-            fn from(value: &str) -> Self {
-                Id(::std::string::String::from(value))
-            }
-        }
-
-        impl ::core::convert::From<::std::string::String> for Id {
-            fn from(value: ::std::string::String) -> Self {
-                Id(value)
-            }
-        }
-
-        impl ::core::convert::From<&Id> for Id {
-            fn from(value: &Id) -> Self {
-                ::core::clone::Clone::clone(value)
-            }
-        }
+        ::nubes_runtime::impl_object_id!(Id);
 
         #from_enum
     }
@@ -474,15 +446,7 @@ fn method_error(object: &ObjectView, method: &Method) -> TokenStream {
         }
     });
     let encode = raised.iter().map(|(variant, wire)| {
-        quote! {
-            #name::#variant(error) => match ::nubes_runtime::typed::encode(#wire, &error) {
-                ::std::result::Result::Ok(data) => ::nubes_runtime::Error::User {
-                    name: ::std::string::String::from(#wire),
-                    data,
-                },
-                ::std::result::Result::Err(error) => error,
-            },
-        }
+        quote!(#name::#variant(error) => ::nubes_runtime::typed::raise(#wire, &error),)
     });
     quote! {
         #[doc = #doc]

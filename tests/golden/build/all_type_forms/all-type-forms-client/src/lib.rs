@@ -111,7 +111,7 @@ pub mod owner {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Owner`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Owner`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -353,7 +353,7 @@ pub mod owner {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Owner.text`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.text`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("text"),
                 value,
@@ -367,7 +367,7 @@ pub mod owner {
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: i64 = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.count`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.count`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("count"),
                 value,
@@ -381,7 +381,7 @@ pub mod owner {
             value: f64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: f64 = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.ratio`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.ratio`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("ratio"),
                 value,
@@ -395,7 +395,7 @@ pub mod owner {
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: bool = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.flag`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.flag`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("flag"),
                 value,
@@ -409,7 +409,7 @@ pub mod owner {
             value: ::std::vec::Vec<u8>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::vec::Vec<u8> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.blob`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.blob`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("blob"),
                 value,
@@ -423,7 +423,7 @@ pub mod owner {
             value: impl ::core::convert::Into<::all_type_forms_model::Timestamp>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::all_type_forms_model::Timestamp = value.into();
-            let value = ::nubes_runtime::typed::encode("`Owner.at`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.at`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("at"),
                 value,
@@ -437,7 +437,7 @@ pub mod owner {
             value: impl ::core::convert::Into<::all_type_forms_model::Date>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::all_type_forms_model::Date = value.into();
-            let value = ::nubes_runtime::typed::encode("`Owner.day`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.day`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("day"),
                 value,
@@ -451,7 +451,7 @@ pub mod owner {
             value: ::std::option::Option<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::option::Option<::std::string::String> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.nickname`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.nickname`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("nickname"),
                 value,
@@ -465,7 +465,7 @@ pub mod owner {
             value: ::std::option::Option<::all_type_forms_model::Date>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::option::Option<::all_type_forms_model::Date> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.maybeDay`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.maybeDay`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("maybeDay"),
                 value,
@@ -479,7 +479,7 @@ pub mod owner {
             value: ::std::vec::Vec<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::vec::Vec<::std::string::String> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.tags`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.tags`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("tags"),
                 value,
@@ -493,7 +493,7 @@ pub mod owner {
             value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::option::Option<::std::vec::Vec<::std::string::String>> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.optionalTags`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.optionalTags`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("optionalTags"),
                 value,
@@ -507,7 +507,7 @@ pub mod owner {
             value: ::std::collections::BTreeMap<::std::string::String, i64>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::collections::BTreeMap<::std::string::String, i64> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.scores`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.scores`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("scores"),
                 value,
@@ -521,7 +521,7 @@ pub mod owner {
             value: ::all_type_forms_model::Point,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::all_type_forms_model::Point = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.origin`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.origin`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("origin"),
                 value,
@@ -535,7 +535,7 @@ pub mod owner {
             value: ::all_type_forms_model::Status,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::all_type_forms_model::Status = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.status`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.status`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("status"),
                 value,
@@ -549,7 +549,7 @@ pub mod owner {
             value: ::all_type_forms_model::Tree,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::all_type_forms_model::Tree = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.tree`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.tree`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("tree"),
                 value,
@@ -563,7 +563,7 @@ pub mod owner {
             value: ::std::vec::Vec<::std::vec::Vec<i64>>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::vec::Vec<::std::vec::Vec<i64>> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.grid`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.grid`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("grid"),
                 value,
@@ -583,7 +583,7 @@ pub mod owner {
                 ::std::string::String,
                 ::std::vec::Vec<::all_type_forms_model::Point>,
             > = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.shapes`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.shapes`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("shapes"),
                 value,
@@ -597,7 +597,7 @@ pub mod owner {
             value: impl ::core::convert::Into<::all_type_forms_model::item::Id>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::all_type_forms_model::item::Id = value.into();
-            let value = ::nubes_runtime::typed::encode("`Owner.favourite`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.favourite`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("favourite"),
                 value,
@@ -611,7 +611,7 @@ pub mod owner {
             value: ::std::option::Option<::all_type_forms_model::item::Id>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::option::Option<::all_type_forms_model::item::Id> = value;
-            let value = ::nubes_runtime::typed::encode("`Owner.backup`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.backup`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("backup"),
                 value,
@@ -798,7 +798,7 @@ pub mod item {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Item`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Item`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -887,7 +887,7 @@ pub mod item {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Item.title`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Item.title`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("title"),
                 value,
@@ -901,7 +901,7 @@ pub mod item {
             value: impl ::core::convert::Into<::all_type_forms_model::owner::Id>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::all_type_forms_model::owner::Id = value.into();
-            let value = ::nubes_runtime::typed::encode("`Item.owner`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Item.owner`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("owner"),
                 value,
@@ -932,7 +932,7 @@ pub mod group {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Group`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Group`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -1012,7 +1012,7 @@ pub mod group {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Group.title`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Group.title`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("title"),
                 value,

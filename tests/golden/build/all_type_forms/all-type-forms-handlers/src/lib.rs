@@ -131,7 +131,7 @@ impl ::nubes_runtime::ObjectHandler for OwnerHandler {
             .into_state(
                 ::all_type_forms_model::owner::Id(::std::string::String::from(id)),
             );
-        ::nubes_runtime::typed::encode_fields("a new `Owner`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Owner`", &state)
     }
     fn prepare_field(
         &self,
@@ -147,123 +147,123 @@ impl ::nubes_runtime::ObjectHandler for OwnerHandler {
                     "`Owner.text`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.text`", &value)
+                ::nubes_runtime::typed::stored("`Owner.text`", &value)
             }
             "count" => {
                 let value: i64 = ::nubes_runtime::typed::decode("`Owner.count`", value)?;
-                ::nubes_runtime::typed::encode("`Owner.count`", &value)
+                ::nubes_runtime::typed::stored("`Owner.count`", &value)
             }
             "ratio" => {
                 let value: f64 = ::nubes_runtime::typed::decode("`Owner.ratio`", value)?;
-                ::nubes_runtime::typed::encode("`Owner.ratio`", &value)
+                ::nubes_runtime::typed::stored("`Owner.ratio`", &value)
             }
             "flag" => {
                 let value: bool = ::nubes_runtime::typed::decode("`Owner.flag`", value)?;
-                ::nubes_runtime::typed::encode("`Owner.flag`", &value)
+                ::nubes_runtime::typed::stored("`Owner.flag`", &value)
             }
             "blob" => {
                 let value: ::std::vec::Vec<u8> = ::nubes_runtime::typed::decode(
                     "`Owner.blob`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.blob`", &value)
+                ::nubes_runtime::typed::stored("`Owner.blob`", &value)
             }
             "at" => {
                 let value: ::all_type_forms_model::Timestamp = ::nubes_runtime::typed::decode(
                     "`Owner.at`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.at`", &value)
+                ::nubes_runtime::typed::stored("`Owner.at`", &value)
             }
             "day" => {
                 let value: ::all_type_forms_model::Date = ::nubes_runtime::typed::decode(
                     "`Owner.day`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.day`", &value)
+                ::nubes_runtime::typed::stored("`Owner.day`", &value)
             }
             "nickname" => {
                 let value: ::std::option::Option<::std::string::String> = ::nubes_runtime::typed::decode(
                     "`Owner.nickname`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.nickname`", &value)
+                ::nubes_runtime::typed::stored("`Owner.nickname`", &value)
             }
             "maybeDay" => {
                 let value: ::std::option::Option<::all_type_forms_model::Date> = ::nubes_runtime::typed::decode(
                     "`Owner.maybeDay`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.maybeDay`", &value)
+                ::nubes_runtime::typed::stored("`Owner.maybeDay`", &value)
             }
             "tags" => {
                 let value: ::std::vec::Vec<::std::string::String> = ::nubes_runtime::typed::decode(
                     "`Owner.tags`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.tags`", &value)
+                ::nubes_runtime::typed::stored("`Owner.tags`", &value)
             }
             "optionalTags" => {
                 let value: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 > = ::nubes_runtime::typed::decode("`Owner.optionalTags`", value)?;
-                ::nubes_runtime::typed::encode("`Owner.optionalTags`", &value)
+                ::nubes_runtime::typed::stored("`Owner.optionalTags`", &value)
             }
             "scores" => {
                 let value: ::std::collections::BTreeMap<::std::string::String, i64> = ::nubes_runtime::typed::decode(
                     "`Owner.scores`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.scores`", &value)
+                ::nubes_runtime::typed::stored("`Owner.scores`", &value)
             }
             "origin" => {
                 let value: ::all_type_forms_model::Point = ::nubes_runtime::typed::decode(
                     "`Owner.origin`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.origin`", &value)
+                ::nubes_runtime::typed::stored("`Owner.origin`", &value)
             }
             "status" => {
                 let value: ::all_type_forms_model::Status = ::nubes_runtime::typed::decode(
                     "`Owner.status`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.status`", &value)
+                ::nubes_runtime::typed::stored("`Owner.status`", &value)
             }
             "tree" => {
                 let value: ::all_type_forms_model::Tree = ::nubes_runtime::typed::decode(
                     "`Owner.tree`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.tree`", &value)
+                ::nubes_runtime::typed::stored("`Owner.tree`", &value)
             }
             "grid" => {
                 let value: ::std::vec::Vec<::std::vec::Vec<i64>> = ::nubes_runtime::typed::decode(
                     "`Owner.grid`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.grid`", &value)
+                ::nubes_runtime::typed::stored("`Owner.grid`", &value)
             }
             "shapes" => {
                 let value: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::vec::Vec<::all_type_forms_model::Point>,
                 > = ::nubes_runtime::typed::decode("`Owner.shapes`", value)?;
-                ::nubes_runtime::typed::encode("`Owner.shapes`", &value)
+                ::nubes_runtime::typed::stored("`Owner.shapes`", &value)
             }
             "favourite" => {
                 let value: ::all_type_forms_model::item::Id = ::nubes_runtime::typed::decode(
                     "`Owner.favourite`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.favourite`", &value)
+                ::nubes_runtime::typed::stored("`Owner.favourite`", &value)
             }
             "backup" => {
                 let value: ::std::option::Option<::all_type_forms_model::item::Id> = ::nubes_runtime::typed::decode(
                     "`Owner.backup`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Owner.backup`", &value)
+                ::nubes_runtime::typed::stored("`Owner.backup`", &value)
             }
             "wishlist" | "items" | "groups" | "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -314,7 +314,7 @@ impl ::nubes_runtime::ObjectHandler for ItemHandler {
             .into_state(
                 ::all_type_forms_model::item::Id(::std::string::String::from(id)),
             );
-        ::nubes_runtime::typed::encode_fields("a new `Item`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Item`", &state)
     }
     fn prepare_field(
         &self,
@@ -330,14 +330,14 @@ impl ::nubes_runtime::ObjectHandler for ItemHandler {
                     "`Item.title`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Item.title`", &value)
+                ::nubes_runtime::typed::stored("`Item.title`", &value)
             }
             "owner" => {
                 let value: ::all_type_forms_model::owner::Id = ::nubes_runtime::typed::decode(
                     "`Item.owner`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Item.owner`", &value)
+                ::nubes_runtime::typed::stored("`Item.owner`", &value)
             }
             "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -388,7 +388,7 @@ impl ::nubes_runtime::ObjectHandler for GroupHandler {
             .into_state(
                 ::all_type_forms_model::group::Id(::std::string::String::from(id)),
             );
-        ::nubes_runtime::typed::encode_fields("a new `Group`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Group`", &state)
     }
     fn prepare_field(
         &self,
@@ -404,7 +404,7 @@ impl ::nubes_runtime::ObjectHandler for GroupHandler {
                     "`Group.title`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Group.title`", &value)
+                ::nubes_runtime::typed::stored("`Group.title`", &value)
             }
             "members" | "id" => ::std::result::Result::Ok(value),
             _ => {

@@ -113,31 +113,7 @@ pub mod owner {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Owner` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -450,7 +426,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.text`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.text`", &value)?;
             ctx.set("Owner", &self.0, "text", value).await
         }
         /// Changes `Owner.count`.
@@ -459,7 +435,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.count`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.count`", &value)?;
             ctx.set("Owner", &self.0, "count", value).await
         }
         /// Changes `Owner.ratio`.
@@ -468,7 +444,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: f64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.ratio`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.ratio`", &value)?;
             ctx.set("Owner", &self.0, "ratio", value).await
         }
         /// Changes `Owner.flag`.
@@ -477,7 +453,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.flag`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.flag`", &value)?;
             ctx.set("Owner", &self.0, "flag", value).await
         }
         /// Changes `Owner.blob`.
@@ -486,7 +462,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::vec::Vec<u8>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.blob`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.blob`", &value)?;
             ctx.set("Owner", &self.0, "blob", value).await
         }
         /// Changes `Owner.at`.
@@ -495,7 +471,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Timestamp,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.at`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.at`", &value)?;
             ctx.set("Owner", &self.0, "at", value).await
         }
         /// Changes `Owner.day`.
@@ -504,7 +480,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Date,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.day`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.day`", &value)?;
             ctx.set("Owner", &self.0, "day", value).await
         }
         /// Changes `Owner.nickname`.
@@ -513,7 +489,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::option::Option<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.nickname`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.nickname`", &value)?;
             ctx.set("Owner", &self.0, "nickname", value).await
         }
         /// Changes `Owner.maybeDay`.
@@ -522,7 +498,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::option::Option<crate::Date>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.maybeDay`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.maybeDay`", &value)?;
             ctx.set("Owner", &self.0, "maybeDay", value).await
         }
         /// Changes `Owner.tags`.
@@ -531,7 +507,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::vec::Vec<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.tags`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.tags`", &value)?;
             ctx.set("Owner", &self.0, "tags", value).await
         }
         /// Changes `Owner.optionalTags`.
@@ -540,7 +516,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.optionalTags`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.optionalTags`", &value)?;
             ctx.set("Owner", &self.0, "optionalTags", value).await
         }
         /// Changes `Owner.scores`.
@@ -549,7 +525,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::collections::BTreeMap<::std::string::String, i64>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.scores`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.scores`", &value)?;
             ctx.set("Owner", &self.0, "scores", value).await
         }
         /// Changes `Owner.origin`.
@@ -558,7 +534,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Point,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.origin`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.origin`", &value)?;
             ctx.set("Owner", &self.0, "origin", value).await
         }
         /// Changes `Owner.status`.
@@ -567,7 +543,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Status,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.status`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.status`", &value)?;
             ctx.set("Owner", &self.0, "status", value).await
         }
         /// Changes `Owner.tree`.
@@ -576,7 +552,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Tree,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.tree`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.tree`", &value)?;
             ctx.set("Owner", &self.0, "tree", value).await
         }
         /// Changes `Owner.grid`.
@@ -585,7 +561,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::vec::Vec<::std::vec::Vec<i64>>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.grid`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.grid`", &value)?;
             ctx.set("Owner", &self.0, "grid", value).await
         }
         /// Changes `Owner.shapes`.
@@ -597,7 +573,7 @@ pub mod owner {
                 ::std::vec::Vec<crate::Point>,
             >,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.shapes`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.shapes`", &value)?;
             ctx.set("Owner", &self.0, "shapes", value).await
         }
         /// Changes `Owner.favourite`.
@@ -606,7 +582,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::item::Id,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.favourite`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.favourite`", &value)?;
             ctx.set("Owner", &self.0, "favourite", value).await
         }
         /// Changes `Owner.backup`.
@@ -615,7 +591,7 @@ pub mod owner {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::option::Option<crate::item::Id>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Owner.backup`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Owner.backup`", &value)?;
             ctx.set("Owner", &self.0, "backup", value).await
         }
         /// The objects in `Owner.wishlist` (one query, batched reads).
@@ -747,7 +723,7 @@ pub mod owner {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Owner`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Owner`", &state)?;
             ctx.create("Owner", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -785,31 +761,7 @@ pub mod item {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Item` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -885,7 +837,7 @@ pub mod item {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Item.title`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Item.title`", &value)?;
             ctx.set("Item", &self.0, "title", value).await
         }
         /// Changes `Item.owner`.
@@ -894,7 +846,7 @@ pub mod item {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::owner::Id,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Item.owner`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Item.owner`", &value)?;
             ctx.set("Item", &self.0, "owner", value).await
         }
     }
@@ -906,7 +858,7 @@ pub mod item {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Item`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Item`", &state)?;
             ctx.create("Item", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -943,31 +895,7 @@ pub mod group {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Group` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -1032,7 +960,7 @@ pub mod group {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Group.title`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Group.title`", &value)?;
             ctx.set("Group", &self.0, "title", value).await
         }
         /// The objects in `Group.members` (one query, batched reads).
@@ -1084,7 +1012,7 @@ pub mod group {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Group`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Group`", &state)?;
             ctx.create("Group", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }

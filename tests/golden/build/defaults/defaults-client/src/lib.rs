@@ -79,7 +79,7 @@ pub mod settings {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Settings`",
                 &state,
             )?;
@@ -210,7 +210,7 @@ pub mod settings {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Settings.language`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.language`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("language"),
                 value,
@@ -224,7 +224,7 @@ pub mod settings {
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: i64 = value;
-            let value = ::nubes_runtime::typed::encode("`Settings.pageSize`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.pageSize`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("pageSize"),
                 value,
@@ -238,7 +238,7 @@ pub mod settings {
             value: f64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: f64 = value;
-            let value = ::nubes_runtime::typed::encode("`Settings.zoom`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.zoom`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("zoom"),
                 value,
@@ -252,7 +252,7 @@ pub mod settings {
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: bool = value;
-            let value = ::nubes_runtime::typed::encode("`Settings.darkMode`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.darkMode`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("darkMode"),
                 value,
@@ -266,7 +266,7 @@ pub mod settings {
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: bool = value;
-            let value = ::nubes_runtime::typed::encode("`Settings.beta`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.beta`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("beta"),
                 value,
@@ -280,7 +280,7 @@ pub mod settings {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Settings.owner`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.owner`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("owner"),
                 value,
@@ -294,7 +294,7 @@ pub mod settings {
             value: ::defaults_model::Theme,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::defaults_model::Theme = value;
-            let value = ::nubes_runtime::typed::encode("`Settings.theme`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.theme`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("theme"),
                 value,
@@ -308,7 +308,7 @@ pub mod settings {
             value: ::std::option::Option<::defaults_model::Theme>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::option::Option<::defaults_model::Theme> = value;
-            let value = ::nubes_runtime::typed::encode("`Settings.accent`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.accent`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("accent"),
                 value,

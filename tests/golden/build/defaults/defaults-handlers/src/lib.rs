@@ -85,7 +85,7 @@ impl ::nubes_runtime::ObjectHandler for SettingsHandler {
         )?;
         let state = init
             .into_state(::defaults_model::settings::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Settings`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Settings`", &state)
     }
     fn prepare_field(
         &self,
@@ -101,56 +101,56 @@ impl ::nubes_runtime::ObjectHandler for SettingsHandler {
                     "`Settings.language`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.language`", &value)
+                ::nubes_runtime::typed::stored("`Settings.language`", &value)
             }
             "pageSize" => {
                 let value: i64 = ::nubes_runtime::typed::decode(
                     "`Settings.pageSize`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.pageSize`", &value)
+                ::nubes_runtime::typed::stored("`Settings.pageSize`", &value)
             }
             "zoom" => {
                 let value: f64 = ::nubes_runtime::typed::decode(
                     "`Settings.zoom`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.zoom`", &value)
+                ::nubes_runtime::typed::stored("`Settings.zoom`", &value)
             }
             "darkMode" => {
                 let value: bool = ::nubes_runtime::typed::decode(
                     "`Settings.darkMode`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.darkMode`", &value)
+                ::nubes_runtime::typed::stored("`Settings.darkMode`", &value)
             }
             "beta" => {
                 let value: bool = ::nubes_runtime::typed::decode(
                     "`Settings.beta`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.beta`", &value)
+                ::nubes_runtime::typed::stored("`Settings.beta`", &value)
             }
             "owner" => {
                 let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Settings.owner`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.owner`", &value)
+                ::nubes_runtime::typed::stored("`Settings.owner`", &value)
             }
             "theme" => {
                 let value: ::defaults_model::Theme = ::nubes_runtime::typed::decode(
                     "`Settings.theme`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.theme`", &value)
+                ::nubes_runtime::typed::stored("`Settings.theme`", &value)
             }
             "accent" => {
                 let value: ::std::option::Option<::defaults_model::Theme> = ::nubes_runtime::typed::decode(
                     "`Settings.accent`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Settings.accent`", &value)
+                ::nubes_runtime::typed::stored("`Settings.accent`", &value)
             }
             "version" | "id" => ::std::result::Result::Ok(value),
             _ => {

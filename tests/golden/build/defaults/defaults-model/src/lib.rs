@@ -73,31 +73,7 @@ pub mod settings {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Settings` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -318,7 +294,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.language`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.language`", &value)?;
             ctx.set("Settings", &self.0, "language", value).await
         }
         /// Changes `Settings.pageSize`.
@@ -327,7 +303,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.pageSize`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.pageSize`", &value)?;
             ctx.set("Settings", &self.0, "pageSize", value).await
         }
         /// Changes `Settings.zoom`.
@@ -336,7 +312,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: f64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.zoom`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.zoom`", &value)?;
             ctx.set("Settings", &self.0, "zoom", value).await
         }
         /// Changes `Settings.darkMode`.
@@ -345,7 +321,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.darkMode`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.darkMode`", &value)?;
             ctx.set("Settings", &self.0, "darkMode", value).await
         }
         /// Changes `Settings.beta`.
@@ -354,7 +330,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.beta`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.beta`", &value)?;
             ctx.set("Settings", &self.0, "beta", value).await
         }
         /// Changes `Settings.owner`.
@@ -363,7 +339,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.owner`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.owner`", &value)?;
             ctx.set("Settings", &self.0, "owner", value).await
         }
         /// Changes `Settings.theme`.
@@ -372,7 +348,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Theme,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.theme`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.theme`", &value)?;
             ctx.set("Settings", &self.0, "theme", value).await
         }
         /// Changes `Settings.accent`.
@@ -381,7 +357,7 @@ pub mod settings {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::option::Option<crate::Theme>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Settings.accent`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Settings.accent`", &value)?;
             ctx.set("Settings", &self.0, "accent", value).await
         }
     }
@@ -393,7 +369,7 @@ pub mod settings {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Settings`",
                 &state,
             )?;

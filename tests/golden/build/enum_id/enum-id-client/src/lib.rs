@@ -74,7 +74,7 @@ pub mod region_stats {
         ) -> ::std::result::Result<Handle, ::nubes_runtime::Error> {
             let state = init.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `RegionStats`",
                 &state,
             )?;
@@ -154,7 +154,7 @@ pub mod region_stats {
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: i64 = value;
-            let value = ::nubes_runtime::typed::encode(
+            let value = ::nubes_runtime::typed::stored(
                 "`RegionStats.visitors`",
                 &value,
             )?;

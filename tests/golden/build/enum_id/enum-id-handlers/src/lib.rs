@@ -117,7 +117,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RegionStatsHandler<A> {
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
         let state = init.into_state();
-        ::nubes_runtime::typed::encode_fields("a new `RegionStats`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `RegionStats`", &state)
     }
     fn prepare_field(
         &self,
@@ -133,7 +133,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RegionStatsHandler<A> {
                     "`RegionStats.visitors`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`RegionStats.visitors`", &value)
+                ::nubes_runtime::typed::stored("`RegionStats.visitors`", &value)
             }
             "region" => ::std::result::Result::Ok(value),
             _ => {

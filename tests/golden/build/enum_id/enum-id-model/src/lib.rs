@@ -63,31 +63,7 @@ pub mod region_stats {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     impl ::core::convert::From<crate::Region> for Id {
         fn from(value: crate::Region) -> Self {
             Id(::std::string::String::from(value.wire_name()))
@@ -186,7 +162,7 @@ pub mod region_stats {
             ctx: &mut ::nubes_runtime::Ctx,
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode(
+            let value = ::nubes_runtime::typed::stored(
                 "`RegionStats.visitors`",
                 &value,
             )?;
@@ -215,7 +191,7 @@ pub mod region_stats {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `RegionStats`",
                 &state,
             )?;

@@ -138,7 +138,7 @@ pub mod city {
         ) -> ::std::result::Result<Handle, ::nubes_runtime::Error> {
             let state = init.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `City`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `City`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -212,7 +212,7 @@ pub mod city {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`City.country`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`City.country`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("country"),
                 value,
@@ -345,7 +345,7 @@ pub mod hotel {
                     ::hotel_model::hotel::Id(::nubes_runtime::typed::new_object_id()),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -437,7 +437,7 @@ pub mod hotel {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Hotel.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.name`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("name"),
                 value,
@@ -451,7 +451,7 @@ pub mod hotel {
             value: f64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: f64 = value;
-            let value = ::nubes_runtime::typed::encode("`Hotel.rate`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.rate`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("rate"),
                 value,
@@ -465,7 +465,7 @@ pub mod hotel {
             value: ::hotel_model::GeoPoint,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::hotel_model::GeoPoint = value;
-            let value = ::nubes_runtime::typed::encode("`Hotel.location`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.location`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("location"),
                 value,
@@ -546,7 +546,7 @@ pub mod room {
                     ::hotel_model::room::Id(::nubes_runtime::typed::new_object_id()),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Room`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Room`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -632,7 +632,7 @@ pub mod room {
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: i64 = value;
-            let value = ::nubes_runtime::typed::encode("`Room.number`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.number`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("number"),
                 value,
@@ -646,7 +646,7 @@ pub mod room {
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: i64 = value;
-            let value = ::nubes_runtime::typed::encode("`Room.price`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.price`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("price"),
                 value,
@@ -778,7 +778,7 @@ pub mod reservation {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Reservation`",
                 &state,
             )?;
@@ -942,7 +942,7 @@ pub mod user {
         ) -> ::std::result::Result<Handle, ::nubes_runtime::Error> {
             let state = init.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `User`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `User`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -1028,7 +1028,7 @@ pub mod user {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`User.firstName`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.firstName`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("firstName"),
                 value,
@@ -1042,7 +1042,7 @@ pub mod user {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`User.lastName`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.lastName`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("lastName"),
                 value,
@@ -1056,7 +1056,7 @@ pub mod user {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`User.password`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.password`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("password"),
                 value,

@@ -214,7 +214,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for CityHandler<A> {
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
         let state = init.into_state();
-        ::nubes_runtime::typed::encode_fields("a new `City`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `City`", &state)
     }
     fn prepare_field(
         &self,
@@ -230,7 +230,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for CityHandler<A> {
                     "`City.country`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`City.country`", &value)
+                ::nubes_runtime::typed::stored("`City.country`", &value)
             }
             "name" | "hotels" => ::std::result::Result::Ok(value),
             _ => {
@@ -279,7 +279,7 @@ impl ::nubes_runtime::ObjectHandler for HotelHandler {
         )?;
         let state = init
             .into_state(::hotel_model::hotel::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)
     }
     fn prepare_field(
         &self,
@@ -295,18 +295,18 @@ impl ::nubes_runtime::ObjectHandler for HotelHandler {
                     "`Hotel.name`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Hotel.name`", &value)
+                ::nubes_runtime::typed::stored("`Hotel.name`", &value)
             }
             "rate" => {
                 let value: f64 = ::nubes_runtime::typed::decode("`Hotel.rate`", value)?;
-                ::nubes_runtime::typed::encode("`Hotel.rate`", &value)
+                ::nubes_runtime::typed::stored("`Hotel.rate`", &value)
             }
             "location" => {
                 let value: ::hotel_model::GeoPoint = ::nubes_runtime::typed::decode(
                     "`Hotel.location`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Hotel.location`", &value)
+                ::nubes_runtime::typed::stored("`Hotel.location`", &value)
             }
             "city" | "rooms" | "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -400,7 +400,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
         )?;
         let state = init
             .into_state(::hotel_model::room::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Room`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Room`", &state)
     }
     fn prepare_field(
         &self,
@@ -413,11 +413,11 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
         match field {
             "number" => {
                 let value: i64 = ::nubes_runtime::typed::decode("`Room.number`", value)?;
-                ::nubes_runtime::typed::encode("`Room.number`", &value)
+                ::nubes_runtime::typed::stored("`Room.number`", &value)
             }
             "price" => {
                 let value: i64 = ::nubes_runtime::typed::decode("`Room.price`", value)?;
-                ::nubes_runtime::typed::encode("`Room.price`", &value)
+                ::nubes_runtime::typed::stored("`Room.price`", &value)
             }
             "hotel" | "reservations" | "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -466,7 +466,7 @@ impl ::nubes_runtime::ObjectHandler for ReservationHandler {
         )?;
         let state = init
             .into_state(::hotel_model::reservation::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Reservation`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Reservation`", &state)
     }
     fn prepare_field(
         &self,
@@ -545,7 +545,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for UserHandler<A> {
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
         let state = init.into_state();
-        ::nubes_runtime::typed::encode_fields("a new `User`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `User`", &state)
     }
     fn prepare_field(
         &self,
@@ -561,21 +561,21 @@ impl<A: App> ::nubes_runtime::ObjectHandler for UserHandler<A> {
                     "`User.firstName`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`User.firstName`", &value)
+                ::nubes_runtime::typed::stored("`User.firstName`", &value)
             }
             "lastName" => {
                 let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`User.lastName`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`User.lastName`", &value)
+                ::nubes_runtime::typed::stored("`User.lastName`", &value)
             }
             "password" => {
                 let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`User.password`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`User.password`", &value)
+                ::nubes_runtime::typed::stored("`User.password`", &value)
             }
             "email" | "reservations" => ::std::result::Result::Ok(value),
             _ => {

@@ -93,31 +93,7 @@ pub mod city {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `City` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -231,7 +207,7 @@ pub mod city {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`City.country`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`City.country`", &value)?;
             ctx.set("City", &self.0, "country", value).await
         }
         /// The objects in `City.hotels` (one query, batched reads).
@@ -327,7 +303,7 @@ pub mod city {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `City`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `City`", &state)?;
             ctx.create("City", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -372,31 +348,7 @@ pub mod hotel {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Hotel` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -498,7 +450,7 @@ pub mod hotel {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Hotel.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.name`", &value)?;
             ctx.set("Hotel", &self.0, "name", value).await
         }
         /// Changes `Hotel.rate`.
@@ -507,7 +459,7 @@ pub mod hotel {
             ctx: &mut ::nubes_runtime::Ctx,
             value: f64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Hotel.rate`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.rate`", &value)?;
             ctx.set("Hotel", &self.0, "rate", value).await
         }
         /// Changes `Hotel.location`.
@@ -516,7 +468,7 @@ pub mod hotel {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::GeoPoint,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Hotel.location`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.location`", &value)?;
             ctx.set("Hotel", &self.0, "location", value).await
         }
         /// The objects in `Hotel.rooms` (one query, batched reads).
@@ -568,7 +520,7 @@ pub mod hotel {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)?;
             ctx.create("Hotel", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -611,31 +563,7 @@ pub mod room {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Room` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -726,26 +654,10 @@ pub mod room {
         fn from(error: ReserveError) -> Self {
             match error {
                 ReserveError::Overlap(error) => {
-                    match ::nubes_runtime::typed::encode("Overlap", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("Overlap"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("Overlap", &error)
                 }
                 ReserveError::InvalidDates(error) => {
-                    match ::nubes_runtime::typed::encode("InvalidDates", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("InvalidDates"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("InvalidDates", &error)
                 }
                 ReserveError::Runtime(error) => error,
             }
@@ -855,7 +767,7 @@ pub mod room {
             ctx: &mut ::nubes_runtime::Ctx,
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Room.number`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.number`", &value)?;
             ctx.set("Room", &self.0, "number", value).await
         }
         /// Changes `Room.price`.
@@ -864,7 +776,7 @@ pub mod room {
             ctx: &mut ::nubes_runtime::Ctx,
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Room.price`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.price`", &value)?;
             ctx.set("Room", &self.0, "price", value).await
         }
         /// The objects in `Room.reservations` (one query, batched reads).
@@ -956,7 +868,7 @@ pub mod room {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Room`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Room`", &state)?;
             ctx.create("Room", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -1004,31 +916,7 @@ pub mod reservation {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Reservation` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -1197,7 +1085,7 @@ pub mod reservation {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Reservation`",
                 &state,
             )?;
@@ -1245,31 +1133,7 @@ pub mod user {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `User` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -1384,7 +1248,7 @@ pub mod user {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`User.firstName`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.firstName`", &value)?;
             ctx.set("User", &self.0, "firstName", value).await
         }
         /// Changes `User.lastName`.
@@ -1393,7 +1257,7 @@ pub mod user {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`User.lastName`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.lastName`", &value)?;
             ctx.set("User", &self.0, "lastName", value).await
         }
         /// Changes `User.password`.
@@ -1402,7 +1266,7 @@ pub mod user {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`User.password`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.password`", &value)?;
             ctx.set("User", &self.0, "password", value).await
         }
         /// The objects in `User.reservations` (one query, batched reads).
@@ -1471,7 +1335,7 @@ pub mod user {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `User`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `User`", &state)?;
             ctx.create("User", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }

@@ -109,7 +109,7 @@ pub mod room {
                     ::methods_model::room::Id(::nubes_runtime::typed::new_object_id()),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Room`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Room`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -195,7 +195,7 @@ pub mod room {
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: i64 = value;
-            let value = ::nubes_runtime::typed::encode("`Room.number`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.number`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("number"),
                 value,
@@ -209,7 +209,7 @@ pub mod room {
             value: ::methods_model::Kind,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::methods_model::Kind = value;
-            let value = ::nubes_runtime::typed::encode("`Room.kind`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.kind`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("kind"),
                 value,
@@ -223,7 +223,7 @@ pub mod room {
             value: impl ::core::convert::Into<::methods_model::hotel::Id>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::methods_model::hotel::Id = value.into();
-            let value = ::nubes_runtime::typed::encode("`Room.hotel`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.hotel`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("hotel"),
                 value,
@@ -354,7 +354,7 @@ pub mod hotel {
                     ::methods_model::hotel::Id(::nubes_runtime::typed::new_object_id()),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -428,7 +428,7 @@ pub mod hotel {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Hotel.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.name`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("name"),
                 value,
@@ -591,7 +591,7 @@ pub mod guest {
                     ::methods_model::guest::Id(::nubes_runtime::typed::new_object_id()),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Guest`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Guest`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -665,7 +665,7 @@ pub mod guest {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Guest.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Guest.name`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("name"),
                 value,

@@ -214,7 +214,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
         )?;
         let state = init
             .into_state(::methods_model::room::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Room`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Room`", &state)
     }
     fn prepare_field(
         &self,
@@ -227,21 +227,21 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
         match field {
             "number" => {
                 let value: i64 = ::nubes_runtime::typed::decode("`Room.number`", value)?;
-                ::nubes_runtime::typed::encode("`Room.number`", &value)
+                ::nubes_runtime::typed::stored("`Room.number`", &value)
             }
             "kind" => {
                 let value: ::methods_model::Kind = ::nubes_runtime::typed::decode(
                     "`Room.kind`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Room.kind`", &value)
+                ::nubes_runtime::typed::stored("`Room.kind`", &value)
             }
             "hotel" => {
                 let value: ::methods_model::hotel::Id = ::nubes_runtime::typed::decode(
                     "`Room.hotel`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Room.hotel`", &value)
+                ::nubes_runtime::typed::stored("`Room.hotel`", &value)
             }
             "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -366,7 +366,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for HotelHandler<A> {
         )?;
         let state = init
             .into_state(::methods_model::hotel::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)
     }
     fn prepare_field(
         &self,
@@ -382,7 +382,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for HotelHandler<A> {
                     "`Hotel.name`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Hotel.name`", &value)
+                ::nubes_runtime::typed::stored("`Hotel.name`", &value)
             }
             "rooms" | "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -459,7 +459,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for GuestHandler<A> {
         )?;
         let state = init
             .into_state(::methods_model::guest::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Guest`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Guest`", &state)
     }
     fn prepare_field(
         &self,
@@ -475,7 +475,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for GuestHandler<A> {
                     "`Guest.name`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Guest.name`", &value)
+                ::nubes_runtime::typed::stored("`Guest.name`", &value)
             }
             "id" => ::std::result::Result::Ok(value),
             _ => {

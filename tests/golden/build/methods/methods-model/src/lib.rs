@@ -114,31 +114,7 @@ pub mod room {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Room` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -243,37 +219,13 @@ pub mod room {
         fn from(error: ReserveError) -> Self {
             match error {
                 ReserveError::Overlap(error) => {
-                    match ::nubes_runtime::typed::encode("Overlap", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("Overlap"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("Overlap", &error)
                 }
                 ReserveError::Closed(error) => {
-                    match ::nubes_runtime::typed::encode("Closed", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("Closed"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("Closed", &error)
                 }
                 ReserveError::SoldOut(error) => {
-                    match ::nubes_runtime::typed::encode("SoldOut", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("SoldOut"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("SoldOut", &error)
                 }
                 ReserveError::Runtime(error) => error,
             }
@@ -335,15 +287,7 @@ pub mod room {
         fn from(error: CloseError) -> Self {
             match error {
                 CloseError::Closed(error) => {
-                    match ::nubes_runtime::typed::encode("Closed", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("Closed"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("Closed", &error)
                 }
                 CloseError::Runtime(error) => error,
             }
@@ -470,7 +414,7 @@ pub mod room {
             ctx: &mut ::nubes_runtime::Ctx,
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Room.number`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.number`", &value)?;
             ctx.set("Room", &self.0, "number", value).await
         }
         /// Changes `Room.kind`.
@@ -479,7 +423,7 @@ pub mod room {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Kind,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Room.kind`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.kind`", &value)?;
             ctx.set("Room", &self.0, "kind", value).await
         }
         /// Changes `Room.hotel`.
@@ -488,7 +432,7 @@ pub mod room {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::hotel::Id,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Room.hotel`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Room.hotel`", &value)?;
             ctx.set("Room", &self.0, "hotel", value).await
         }
         /// Calls `Room.reserve` inline: it commits with this invocation.
@@ -585,7 +529,7 @@ pub mod room {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Room`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Room`", &state)?;
             ctx.create("Room", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -622,31 +566,7 @@ pub mod hotel {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Hotel` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -749,26 +669,10 @@ pub mod hotel {
         fn from(error: TransferError) -> Self {
             match error {
                 TransferError::Closed(error) => {
-                    match ::nubes_runtime::typed::encode("Closed", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("Closed"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("Closed", &error)
                 }
                 TransferError::SoldOut(error) => {
-                    match ::nubes_runtime::typed::encode("SoldOut", &error) {
-                        ::std::result::Result::Ok(data) => {
-                            ::nubes_runtime::Error::User {
-                                name: ::std::string::String::from("SoldOut"),
-                                data,
-                            }
-                        }
-                        ::std::result::Result::Err(error) => error,
-                    }
+                    ::nubes_runtime::typed::raise("SoldOut", &error)
                 }
                 TransferError::Runtime(error) => error,
             }
@@ -870,7 +774,7 @@ pub mod hotel {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Hotel.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Hotel.name`", &value)?;
             ctx.set("Hotel", &self.0, "name", value).await
         }
         /// The objects in `Hotel.rooms` (one query, batched reads).
@@ -987,7 +891,7 @@ pub mod hotel {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Hotel`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)?;
             ctx.create("Hotel", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -1024,31 +928,7 @@ pub mod guest {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Guest` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -1139,7 +1019,7 @@ pub mod guest {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Guest.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Guest.name`", &value)?;
             ctx.set("Guest", &self.0, "name", value).await
         }
         /// Calls `Guest.checkIn` inline: it commits with this invocation.
@@ -1169,7 +1049,7 @@ pub mod guest {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Guest`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Guest`", &state)?;
             ctx.create("Guest", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }

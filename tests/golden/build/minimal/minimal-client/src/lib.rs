@@ -77,7 +77,7 @@ pub mod note {
                     ::minimal_model::note::Id(::nubes_runtime::typed::new_object_id()),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Note`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Note`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -151,7 +151,7 @@ pub mod note {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Note.text`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Note.text`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("text"),
                 value,

@@ -81,7 +81,7 @@ impl ::nubes_runtime::ObjectHandler for NoteHandler {
         )?;
         let state = init
             .into_state(::minimal_model::note::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Note`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Note`", &state)
     }
     fn prepare_field(
         &self,
@@ -97,7 +97,7 @@ impl ::nubes_runtime::ObjectHandler for NoteHandler {
                     "`Note.text`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Note.text`", &value)
+                ::nubes_runtime::typed::stored("`Note.text`", &value)
             }
             "id" => ::std::result::Result::Ok(value),
             _ => {

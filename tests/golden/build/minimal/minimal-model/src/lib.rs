@@ -36,31 +36,7 @@ pub mod note {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Note` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -125,7 +101,7 @@ pub mod note {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Note.text`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Note.text`", &value)?;
             ctx.set("Note", &self.0, "text", value).await
         }
     }
@@ -137,7 +113,7 @@ pub mod note {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Note`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Note`", &state)?;
             ctx.create("Note", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }

@@ -77,7 +77,7 @@ pub mod ticket {
                     ::readonly_model::ticket::Id(::nubes_runtime::typed::new_object_id()),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Ticket`",
                 &state,
             )?;
@@ -169,7 +169,7 @@ pub mod ticket {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Ticket.holder`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Ticket.holder`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("holder"),
                 value,

@@ -172,7 +172,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for TicketHandler<A> {
         )?;
         let state = init
             .into_state(::readonly_model::ticket::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Ticket`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Ticket`", &state)
     }
     fn prepare_field(
         &self,
@@ -188,7 +188,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for TicketHandler<A> {
                     "`Ticket.holder`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Ticket.holder`", &value)
+                ::nubes_runtime::typed::stored("`Ticket.holder`", &value)
             }
             "event" | "seat" | "id" => ::std::result::Result::Ok(value),
             _ => {

@@ -111,7 +111,7 @@ pub mod thing {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Thing`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Thing`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -260,7 +260,7 @@ pub mod thing {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Thing.type`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.type`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("type"),
                 value,
@@ -274,7 +274,7 @@ pub mod thing {
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: bool = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.match`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.match`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("match"),
                 value,
@@ -288,7 +288,7 @@ pub mod thing {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Thing.self`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.self`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("self"),
                 value,
@@ -302,7 +302,7 @@ pub mod thing {
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: i64 = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.super`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.super`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("super"),
                 value,
@@ -316,7 +316,7 @@ pub mod thing {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Thing.crate`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.crate`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("crate"),
                 value,
@@ -330,7 +330,7 @@ pub mod thing {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Thing.impl`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.impl`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("impl"),
                 value,
@@ -344,7 +344,7 @@ pub mod thing {
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: bool = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.async`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.async`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("async"),
                 value,
@@ -358,7 +358,7 @@ pub mod thing {
             value: ::rust_names_model::Box,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::rust_names_model::Box = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.box`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.box`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("box"),
                 value,
@@ -372,7 +372,7 @@ pub mod thing {
             value: ::rust_names_model::Result,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::rust_names_model::Result = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.result`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.result`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("result"),
                 value,
@@ -386,7 +386,7 @@ pub mod thing {
             value: ::std::option::Option<::rust_names_model::Option>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::option::Option<::rust_names_model::Option> = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.option`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.option`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("option"),
                 value,
@@ -400,7 +400,7 @@ pub mod thing {
             value: ::std::vec::Vec<::rust_names_model::Vec>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::vec::Vec<::rust_names_model::Vec> = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.vec`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.vec`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("vec"),
                 value,
@@ -414,7 +414,7 @@ pub mod thing {
             value: ::rust_names_model::Outcome,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::rust_names_model::Outcome = value;
-            let value = ::nubes_runtime::typed::encode("`Thing.outcome`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.outcome`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("outcome"),
                 value,
@@ -465,7 +465,7 @@ pub mod matcher {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Matcher`",
                 &state,
             )?;
@@ -545,7 +545,7 @@ pub mod matcher {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Matcher.pattern`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Matcher.pattern`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("pattern"),
                 value,
@@ -592,7 +592,7 @@ pub mod palette {
         ) -> ::std::result::Result<Handle, ::nubes_runtime::Error> {
             let state = init.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Palette`",
                 &state,
             )?;
@@ -669,7 +669,7 @@ pub mod palette {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Palette.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Palette.name`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("name"),
                 value,

@@ -117,7 +117,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for ThingHandler<A> {
         )?;
         let state = init
             .into_state(::rust_names_model::thing::Id(::std::string::String::from(id)));
-        ::nubes_runtime::typed::encode_fields("a new `Thing`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Thing`", &state)
     }
     fn prepare_field(
         &self,
@@ -133,81 +133,81 @@ impl<A: App> ::nubes_runtime::ObjectHandler for ThingHandler<A> {
                     "`Thing.type`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.type`", &value)
+                ::nubes_runtime::typed::stored("`Thing.type`", &value)
             }
             "match" => {
                 let value: bool = ::nubes_runtime::typed::decode(
                     "`Thing.match`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.match`", &value)
+                ::nubes_runtime::typed::stored("`Thing.match`", &value)
             }
             "self" => {
                 let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Thing.self`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.self`", &value)
+                ::nubes_runtime::typed::stored("`Thing.self`", &value)
             }
             "super" => {
                 let value: i64 = ::nubes_runtime::typed::decode("`Thing.super`", value)?;
-                ::nubes_runtime::typed::encode("`Thing.super`", &value)
+                ::nubes_runtime::typed::stored("`Thing.super`", &value)
             }
             "crate" => {
                 let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Thing.crate`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.crate`", &value)
+                ::nubes_runtime::typed::stored("`Thing.crate`", &value)
             }
             "impl" => {
                 let value: ::std::string::String = ::nubes_runtime::typed::decode(
                     "`Thing.impl`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.impl`", &value)
+                ::nubes_runtime::typed::stored("`Thing.impl`", &value)
             }
             "async" => {
                 let value: bool = ::nubes_runtime::typed::decode(
                     "`Thing.async`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.async`", &value)
+                ::nubes_runtime::typed::stored("`Thing.async`", &value)
             }
             "box" => {
                 let value: ::rust_names_model::Box = ::nubes_runtime::typed::decode(
                     "`Thing.box`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.box`", &value)
+                ::nubes_runtime::typed::stored("`Thing.box`", &value)
             }
             "result" => {
                 let value: ::rust_names_model::Result = ::nubes_runtime::typed::decode(
                     "`Thing.result`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.result`", &value)
+                ::nubes_runtime::typed::stored("`Thing.result`", &value)
             }
             "option" => {
                 let value: ::std::option::Option<::rust_names_model::Option> = ::nubes_runtime::typed::decode(
                     "`Thing.option`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.option`", &value)
+                ::nubes_runtime::typed::stored("`Thing.option`", &value)
             }
             "vec" => {
                 let value: ::std::vec::Vec<::rust_names_model::Vec> = ::nubes_runtime::typed::decode(
                     "`Thing.vec`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.vec`", &value)
+                ::nubes_runtime::typed::stored("`Thing.vec`", &value)
             }
             "outcome" => {
                 let value: ::rust_names_model::Outcome = ::nubes_runtime::typed::decode(
                     "`Thing.outcome`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Thing.outcome`", &value)
+                ::nubes_runtime::typed::stored("`Thing.outcome`", &value)
             }
             "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -281,7 +281,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for MatcherHandler<A> {
             .into_state(
                 ::rust_names_model::matcher::Id(::std::string::String::from(id)),
             );
-        ::nubes_runtime::typed::encode_fields("a new `Matcher`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Matcher`", &state)
     }
     fn prepare_field(
         &self,
@@ -297,7 +297,7 @@ impl<A: App> ::nubes_runtime::ObjectHandler for MatcherHandler<A> {
                     "`Matcher.pattern`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Matcher.pattern`", &value)
+                ::nubes_runtime::typed::stored("`Matcher.pattern`", &value)
             }
             "id" => ::std::result::Result::Ok(value),
             _ => {
@@ -344,7 +344,7 @@ impl ::nubes_runtime::ObjectHandler for PaletteHandler {
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
         let state = init.into_state();
-        ::nubes_runtime::typed::encode_fields("a new `Palette`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Palette`", &state)
     }
     fn prepare_field(
         &self,
@@ -360,7 +360,7 @@ impl ::nubes_runtime::ObjectHandler for PaletteHandler {
                     "`Palette.name`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Palette.name`", &value)
+                ::nubes_runtime::typed::stored("`Palette.name`", &value)
             }
             "shade" => ::std::result::Result::Ok(value),
             _ => {

@@ -131,31 +131,7 @@ pub mod thing {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Thing` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -371,7 +347,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.type`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.type`", &value)?;
             ctx.set("Thing", &self.0, "type", value).await
         }
         /// Changes `Thing.match`.
@@ -380,7 +356,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.match`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.match`", &value)?;
             ctx.set("Thing", &self.0, "match", value).await
         }
         /// Changes `Thing.self`.
@@ -389,7 +365,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.self`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.self`", &value)?;
             ctx.set("Thing", &self.0, "self", value).await
         }
         /// Changes `Thing.super`.
@@ -398,7 +374,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: i64,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.super`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.super`", &value)?;
             ctx.set("Thing", &self.0, "super", value).await
         }
         /// Changes `Thing.crate`.
@@ -407,7 +383,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.crate`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.crate`", &value)?;
             ctx.set("Thing", &self.0, "crate", value).await
         }
         /// Changes `Thing.impl`.
@@ -416,7 +392,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.impl`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.impl`", &value)?;
             ctx.set("Thing", &self.0, "impl", value).await
         }
         /// Changes `Thing.async`.
@@ -425,7 +401,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: bool,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.async`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.async`", &value)?;
             ctx.set("Thing", &self.0, "async", value).await
         }
         /// Changes `Thing.box`.
@@ -434,7 +410,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Box,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.box`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.box`", &value)?;
             ctx.set("Thing", &self.0, "box", value).await
         }
         /// Changes `Thing.result`.
@@ -443,7 +419,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Result,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.result`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.result`", &value)?;
             ctx.set("Thing", &self.0, "result", value).await
         }
         /// Changes `Thing.option`.
@@ -452,7 +428,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::option::Option<crate::Option>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.option`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.option`", &value)?;
             ctx.set("Thing", &self.0, "option", value).await
         }
         /// Changes `Thing.vec`.
@@ -461,7 +437,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::vec::Vec<crate::Vec>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.vec`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.vec`", &value)?;
             ctx.set("Thing", &self.0, "vec", value).await
         }
         /// Changes `Thing.outcome`.
@@ -470,7 +446,7 @@ pub mod thing {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::Outcome,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Thing.outcome`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Thing.outcome`", &value)?;
             ctx.set("Thing", &self.0, "outcome", value).await
         }
         /// Calls `Thing.loop` inline: it commits with this invocation.
@@ -497,7 +473,7 @@ pub mod thing {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `Thing`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `Thing`", &state)?;
             ctx.create("Thing", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -534,31 +510,7 @@ pub mod matcher {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Matcher` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -654,7 +606,7 @@ pub mod matcher {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Matcher.pattern`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Matcher.pattern`", &value)?;
             ctx.set("Matcher", &self.0, "pattern", value).await
         }
         /// Calls `Matcher.match` inline: it commits with this invocation.
@@ -681,7 +633,7 @@ pub mod matcher {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Matcher`",
                 &state,
             )?;
@@ -721,31 +673,7 @@ pub mod palette {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     impl ::core::convert::From<crate::Shade> for Id {
         fn from(value: crate::Shade) -> Self {
             Id(::std::string::String::from(value.wire_name()))
@@ -824,7 +752,7 @@ pub mod palette {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Palette.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Palette.name`", &value)?;
             ctx.set("Palette", &self.0, "name", value).await
         }
     }
@@ -836,7 +764,7 @@ pub mod palette {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Palette`",
                 &state,
             )?;

@@ -90,7 +90,7 @@ pub mod user {
         ) -> ::std::result::Result<Handle, ::nubes_runtime::Error> {
             let state = init.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `User`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `User`", &state)?;
             let call = ::nubes_runtime::Call::Create {
                 fields,
             };
@@ -164,7 +164,7 @@ pub mod user {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`User.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.name`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("name"),
                 value,
@@ -351,7 +351,7 @@ pub mod category {
                     ),
                 );
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Category`",
                 &state,
             )?;
@@ -443,7 +443,7 @@ pub mod category {
             value: impl ::core::convert::Into<::std::string::String>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::std::string::String = value.into();
-            let value = ::nubes_runtime::typed::encode("`Category.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Category.name`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("name"),
                 value,
@@ -457,7 +457,7 @@ pub mod category {
             value: impl ::core::convert::Into<::self_relation_model::category::Id>,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value: ::self_relation_model::category::Id = value.into();
-            let value = ::nubes_runtime::typed::encode("`Category.parent`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Category.parent`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("parent"),
                 value,

@@ -123,7 +123,7 @@ impl ::nubes_runtime::ObjectHandler for UserHandler {
             ::nubes_runtime::serde_json::Value::Object(fields),
         )?;
         let state = init.into_state();
-        ::nubes_runtime::typed::encode_fields("a new `User`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `User`", &state)
     }
     fn prepare_field(
         &self,
@@ -139,7 +139,7 @@ impl ::nubes_runtime::ObjectHandler for UserHandler {
                     "`User.name`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`User.name`", &value)
+                ::nubes_runtime::typed::stored("`User.name`", &value)
             }
             "email" | "friends" | "following" | "followers" => {
                 ::std::result::Result::Ok(value)
@@ -192,7 +192,7 @@ impl ::nubes_runtime::ObjectHandler for CategoryHandler {
             .into_state(
                 ::self_relation_model::category::Id(::std::string::String::from(id)),
             );
-        ::nubes_runtime::typed::encode_fields("a new `Category`", &state)
+        ::nubes_runtime::typed::stored_fields("a new `Category`", &state)
     }
     fn prepare_field(
         &self,
@@ -208,14 +208,14 @@ impl ::nubes_runtime::ObjectHandler for CategoryHandler {
                     "`Category.name`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Category.name`", &value)
+                ::nubes_runtime::typed::stored("`Category.name`", &value)
             }
             "parent" => {
                 let value: ::self_relation_model::category::Id = ::nubes_runtime::typed::decode(
                     "`Category.parent`",
                     value,
                 )?;
-                ::nubes_runtime::typed::encode("`Category.parent`", &value)
+                ::nubes_runtime::typed::stored("`Category.parent`", &value)
             }
             "children" | "id" => ::std::result::Result::Ok(value),
             _ => {

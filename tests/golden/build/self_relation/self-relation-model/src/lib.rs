@@ -34,31 +34,7 @@ pub mod user {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `User` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -124,7 +100,7 @@ pub mod user {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`User.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`User.name`", &value)?;
             ctx.set("User", &self.0, "name", value).await
         }
         /// The objects in `User.friends` (one query, batched reads).
@@ -256,7 +232,7 @@ pub mod user {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state();
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields("a new `User`", &state)?;
+            let fields = ::nubes_runtime::typed::stored_fields("a new `User`", &state)?;
             ctx.create("User", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
@@ -294,31 +270,7 @@ pub mod category {
     )]
     #[serde(transparent)]
     pub struct Id(pub ::std::string::String);
-    impl ::core::fmt::Display for Id {
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ::core::convert::AsRef<str> for Id {
-        fn as_ref(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::core::convert::From<&str> for Id {
-        fn from(value: &str) -> Self {
-            Id(::std::string::String::from(value))
-        }
-    }
-    impl ::core::convert::From<::std::string::String> for Id {
-        fn from(value: ::std::string::String) -> Self {
-            Id(value)
-        }
-    }
-    impl ::core::convert::From<&Id> for Id {
-        fn from(value: &Id) -> Self {
-            ::core::clone::Clone::clone(value)
-        }
-    }
+    ::nubes_runtime::impl_object_id!(Id);
     /// What creating a `Category` takes: every field but its navigation lists.
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -406,7 +358,7 @@ pub mod category {
             ctx: &mut ::nubes_runtime::Ctx,
             value: ::std::string::String,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Category.name`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Category.name`", &value)?;
             ctx.set("Category", &self.0, "name", value).await
         }
         /// Changes `Category.parent`.
@@ -415,7 +367,7 @@ pub mod category {
             ctx: &mut ::nubes_runtime::Ctx,
             value: crate::category::Id,
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
-            let value = ::nubes_runtime::typed::encode("`Category.parent`", &value)?;
+            let value = ::nubes_runtime::typed::stored("`Category.parent`", &value)?;
             ctx.set("Category", &self.0, "parent", value).await
         }
         /// The objects in `Category.children` (one query, batched reads).
@@ -468,7 +420,7 @@ pub mod category {
         ) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
-            let fields = ::nubes_runtime::typed::encode_fields(
+            let fields = ::nubes_runtime::typed::stored_fields(
                 "a new `Category`",
                 &state,
             )?;
