@@ -50,8 +50,10 @@ pub struct Config {
     /// How long an outcome is kept for retries to find. Default 15 minutes: past the
     /// longest Lambda run plus its retries.
     pub dedup_window: Duration,
-    /// The most outcomes one object keeps; the oldest go first past this. Default 200.
-    pub max_records: usize,
+    /// The most result records an object keeps inside its own item while it is quiet;
+    /// past this its records become items of their own for at least one retention
+    /// period (see `docs/runtime.md`). Default 4.
+    pub inline_records: usize,
     /// How often a method is re-run after losing a race before `Conflict`. Default 12.
     pub max_attempts: u32,
     /// The first back-off between attempts; it doubles, with jitter. Default 2 ms.
@@ -61,6 +63,9 @@ pub struct Config {
     /// How long a deleted object's tombstone is kept; `None` (the default) means twice the
     /// dedup window. Never less than the dedup window.
     pub tombstone_ttl: Option<Duration>,
+    /// How long an outbox message that was set aside (unreadable, or too old to run
+    /// safely) is kept for an operator to look at. Default 14 days.
+    pub set_aside_ttl: Duration,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -69,11 +74,12 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             dedup_window: Duration::from_secs(15 * 60),
-            max_records: 200,
+            inline_records: 4,
             max_attempts: 12,
             backoff: Duration::from_millis(2),
             page_size: 1000,
             tombstone_ttl: None,
+            set_aside_ttl: Duration::from_secs(14 * 24 * 60 * 60),
             clock: Arc::new(SystemClock),
         }
     }
@@ -83,11 +89,12 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("dedup_window", &self.dedup_window)
-            .field("max_records", &self.max_records)
+            .field("inline_records", &self.inline_records)
             .field("max_attempts", &self.max_attempts)
             .field("backoff", &self.backoff)
             .field("page_size", &self.page_size)
             .field("tombstone_ttl", &self.tombstone_ttl)
+            .field("set_aside_ttl", &self.set_aside_ttl)
             .finish_non_exhaustive()
     }
 }

@@ -2,36 +2,34 @@
 //!
 //! - [`store`]: the [`store::Store`] interface with an embedded SQLite backend and a
 //!   DynamoDB backend, plus a fault-injecting wrapper for tests.
+//! - [`Schema`] and [`layout`]: the object types, their tables and relationships, and
+//!   where objects, edges and result records live in a table.
 //! - [`Runtime`]: the executor — consistent read, dedup check, run, one conditional
-//!   commit, optimistic retry — and the read-only, setter and collection paths.
-//! - [`Ctx`]: what a method sees: reads through the store, buffered writes.
-//! - [`Schema`]: the object types, their tables and relationships.
+//!   commit with the result record, optimistic retry — and the read-only, setter and
+//!   collection paths. [`Ctx`] is what a method sees: reads through the store, buffered
+//!   writes.
 //!
 //! The guarantees, in plain words, are in `docs/runtime.md`.
 
-mod commit;
 pub mod config;
-mod ctx;
 pub mod error;
+mod executor;
 pub mod invocation;
 pub mod lambda;
+pub mod layout;
 mod object_id;
-pub mod outbox;
 mod records;
-mod relations;
 pub mod request;
-mod runtime;
 pub mod schema;
 pub mod store;
 pub mod transport;
 pub mod typed;
 
 pub use config::{Clock, Config, ManualClock, SystemClock};
-pub use ctx::Ctx;
 pub use error::Error;
+pub use executor::{Ctx, ObjectHandler, OutboxCollector, Runtime, RuntimeBuilder};
 pub use invocation::{Invocation, InvocationId, ObjectRef};
 pub use request::{Call, Reply, Request};
-pub use runtime::{ObjectHandler, Runtime, RuntimeBuilder};
 pub use schema::{ObjectType, Relation, Schema};
 pub use store::{Item, Store};
 pub use transport::{InProcess, RetryPolicy, Transport};

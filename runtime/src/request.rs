@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::executor::Runtime;
 use crate::invocation::{Invocation, InvocationId};
-use crate::runtime::Runtime;
 use crate::store::Item;
 
 /// One call from a client: which object, and what to do with it.

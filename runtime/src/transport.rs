@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::executor::Runtime;
 use crate::request::Request;
-use crate::runtime::Runtime;
 
 /// Carries requests to the handlers and brings back their answers.
 #[async_trait]

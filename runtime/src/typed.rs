@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ctx::Ctx;
 use crate::error::Error;
+use crate::executor::Ctx;
 use crate::store::Item;
 
 /// Reads `value` as a `T`; `what` names it in the error (`arguments of Room.reserve`).

@@ -3,9 +3,12 @@
 //! 1. Every step: for each sample operation, the invocation crashes before, or after, or
 //!    loses the answer of, each store call in turn; the client retries with the same id.
 //!    The outcome and the final state must equal those of one clean run, and a further
-//!    duplicate must change nothing.
-//! 2. Random schedules: concurrent clients run seeded random operations while the store
-//!    fails calls at random; clients retry and sometimes deliver duplicates. Invariants:
+//!    duplicate must change nothing. It runs with result records inside the objects'
+//!    items and again with every record an item of its own, as on busy objects.
+//! 2. Random schedules: concurrent clients hammer a few objects (so their records pile up
+//!    and move apart) with seeded random operations while the store fails calls at
+//!    random; clients retry and sometimes deliver duplicates, and at the end a tenth of
+//!    the finished calls come again, late. Invariants:
 //!    balances equal the initial ones plus the successful transfers (each applied once),
 //!    no slot is booked twice and bookings are exactly the successful ones, both sides of
 //!    every many-to-many agree, counters count each successful increment once.
@@ -25,7 +28,11 @@ use nubes_runtime::{Config, Error, Invocation, InvocationId, Runtime, Store};
 use samples::{fields, make};
 use serde_json::{json, Value};
 
-on_both_stores_fresh!(crash_at_every_step, random_schedules);
+on_both_stores_fresh!(
+    crash_at_every_step,
+    crash_at_every_step_with_records_apart,
+    random_schedules
+);
 
 /// The sample operations the every-step test runs.
 #[derive(Debug, Clone, Copy)]
@@ -228,13 +235,13 @@ async fn snapshot(runtime: &Runtime) -> BTreeMap<String, Value> {
     out
 }
 
-async fn fresh<F, Fut>(new_store: &F) -> (Runtime, Arc<FaultyStore>)
+async fn fresh<F, Fut>(new_store: &F, config: &Config) -> (Runtime, Arc<FaultyStore>)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Arc<dyn Store>>,
 {
     let faulty = Arc::new(FaultyStore::new(new_store().await));
-    let runtime = samples::runtime(faulty.clone(), Config::default()).await;
+    let runtime = samples::runtime(faulty.clone(), config.clone()).await;
     setup(&runtime).await;
     (runtime, faulty)
 }
@@ -250,7 +257,29 @@ async fn until_final(runtime: &Runtime, op: Op, id: &InvocationId) -> Result<Val
     panic!("{op:?} never finished");
 }
 
+/// Every step, with result records inside the objects' items (quiet objects).
 async fn crash_at_every_step<F, Fut>(new_store: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn Store>>,
+{
+    every_step(new_store, Config::default()).await;
+}
+
+/// Every step, with every result record an item of its own (as on busy objects).
+async fn crash_at_every_step_with_records_apart<F, Fut>(new_store: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn Store>>,
+{
+    let config = Config {
+        inline_records: 0,
+        ..Config::default()
+    };
+    every_step(new_store, config).await;
+}
+
+async fn every_step<F, Fut>(new_store: F, config: Config)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Arc<dyn Store>>,
@@ -258,7 +287,7 @@ where
     let mut cases = 0;
     for op in OPS {
         let id = InvocationId::new();
-        let (runtime, faulty) = fresh(&new_store).await;
+        let (runtime, faulty) = fresh(&new_store, &config).await;
         let start = faulty.calls();
         let expected = perform(&runtime, op, &id).await;
         let steps = faulty.calls() - start;
@@ -266,7 +295,7 @@ where
         assert!(steps >= 1, "{op:?} made no store call");
         for step in 0..steps {
             for fault in [Fault::CrashBefore, Fault::CrashAfter, Fault::TimeoutAfter] {
-                let (runtime, faulty) = fresh(&new_store).await;
+                let (runtime, faulty) = fresh(&new_store, &config).await;
                 faulty.fail_at(faulty.calls() + step, fault);
                 let first = perform(&runtime, op, &id).await;
                 assert_eq!(
@@ -304,7 +333,8 @@ where
         }
     }
     eprintln!(
-        "crash at every step: {cases} crash-and-retry cases over {} operations",
+        "crash at every step (inline records: {}): {cases} crash-and-retry cases over {} operations",
+        config.inline_records,
         OPS.len()
     );
     assert!(cases > 60, "only {cases} crash cases ran");
@@ -433,13 +463,7 @@ where
         .unwrap_or(2_000);
     let clients = 8;
     let faulty = Arc::new(FaultyStore::new(new_store().await));
-    // Few records per object keep items small (moto slows down with large items); the
-    // duplicates here come right after the original, well within 32 newer calls.
-    let config = Config {
-        max_records: 32,
-        ..Config::default()
-    };
-    let runtime = samples::runtime(faulty.clone(), config).await;
+    let runtime = samples::runtime(faulty.clone(), Config::default()).await;
     for n in 0..ACCOUNTS {
         let account = fields(json!({ "owner": format!("o{n}"), "balance": 100 }));
         runtime
@@ -488,7 +512,7 @@ where
                         "seed {seed}: a duplicate of {step:?} got another outcome"
                     );
                 }
-                done.push((step, outcome));
+                done.push((step, id, outcome));
             }
             done
         });
@@ -497,6 +521,24 @@ where
     while let Some(result) = tasks.join_next().await {
         finished.extend(result.expect("a client panicked"));
     }
+    // Late duplicates: after every other call, some finished invocations come again,
+    // long after their objects took many more calls. Each gets its first outcome.
+    let mut rng = fastrand::Rng::with_seed(seed);
+    for _ in 0..finished.len() / 10 {
+        let (step, id, outcome) = &finished[rng.usize(0..finished.len())];
+        let mut again = run_step(&runtime, step, id).await;
+        while again.as_ref().is_err_and(retry_again) {
+            again = run_step(&runtime, step, id).await;
+        }
+        assert_eq!(
+            &again, outcome,
+            "seed {seed}: a late duplicate of {step:?} got another outcome"
+        );
+    }
+    let finished: Vec<(Step, Result<Value, Error>)> = finished
+        .into_iter()
+        .map(|(step, _, outcome)| (step, outcome))
+        .collect();
     faulty.clear();
     assert_eq!(finished.len(), total - total % clients);
     assert!(faulty.injected() > 0, "seed {seed}: no fault was injected");

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::error::Error;
 
+use crate::executor::Runtime;
 use crate::request::{Reply, Request};
-use crate::runtime::Runtime;
 use crate::store::dynamo::DynamoStore;
 
 /// Serves `runtime` as a Lambda function until the Lambda service stops it. Every failure,

@@ -11,6 +11,7 @@
 //! (DynamoDB or any server speaking its API). [`faulty::FaultyStore`] wraps either and
 //! injects crashes and lost acknowledgements for tests.
 
+pub mod capacity;
 pub mod dynamo;
 pub mod faulty;
 pub mod sqlite;
@@ -48,12 +49,15 @@ pub const SK: &str = "sk";
 
 /// The name of the attribute holding an item's version.
 pub const VERSION: &str = "_v";
-/// The name of the attribute holding recent invocation results.
+/// The name of the attribute holding the result records kept inside an object's item.
 pub const INVOCATIONS: &str = "_inv";
+/// The name of the attribute holding the time (milliseconds since the epoch) until which
+/// an object keeps its result records apart, as items of their own.
+pub const APART: &str = "_apart";
 /// The name of the attribute marking a deleted object (a tombstone).
 pub const DELETED: &str = "_del";
-/// The name of the attribute holding a tombstone's expiry, in seconds since the epoch
-/// (the table's TTL attribute).
+/// The name of the attribute holding an item's expiry, in seconds since the epoch (the
+/// table's TTL attribute): tombstones, result records and set-aside outbox messages.
 pub const EXPIRES: &str = "_ttl";
 
 /// Where an item lives.
@@ -95,6 +99,17 @@ pub enum Condition {
     Version(u64),
     /// The item exists, is not a tombstone, and holds no result for this invocation id.
     LiveWithout(String),
+    /// Like [`Condition::LiveWithout`], and the item keeps its records inline at `at_ms`
+    /// with room for one more: its `_apart` is absent or before `at_ms`, and its `_inv`
+    /// map is absent or holds fewer than `max` entries.
+    InlineRoom {
+        /// The invocation whose record must be absent.
+        invocation: String,
+        /// The time the records must be inline at (milliseconds since the epoch).
+        at_ms: u64,
+        /// The number of inline records that leaves no room.
+        max: usize,
+    },
 }
 
 /// One part of an atomic write.
@@ -232,11 +247,19 @@ impl StoreError {
 }
 
 /// Counters of what a store did. Cheap to read at any time.
+///
+/// Capacity units follow DynamoDB's published rules ([`capacity`]) on every backend, so
+/// the cost of a call can be measured and tested without AWS: a strongly consistent read
+/// costs one read unit per 4 KB of each item read (a query: of all items it returns
+/// together), at least one; a write one write unit per KB of the larger of the item
+/// before and after, at least one; every item of a transaction, checks included, twice.
 #[derive(Debug, Default)]
 pub struct Stats {
     round_trips: AtomicU64,
     items_read: AtomicU64,
     items_written: AtomicU64,
+    read_units: AtomicU64,
+    write_units: AtomicU64,
 }
 
 /// A copy of [`Stats`] at one moment.
@@ -248,6 +271,18 @@ pub struct StatsSnapshot {
     pub items_read: u64,
     /// Items written or deleted (checks excluded).
     pub items_written: u64,
+    /// Read capacity units consumed, by DynamoDB's rules.
+    pub read_units: u64,
+    /// Write capacity units consumed, by DynamoDB's rules (failed conditional writes
+    /// included, as DynamoDB charges them).
+    pub write_units: u64,
+}
+
+impl StatsSnapshot {
+    /// Read and write capacity units together.
+    pub fn units(&self) -> u64 {
+        self.read_units + self.write_units
+    }
 }
 
 impl std::ops::Sub for StatsSnapshot {
@@ -257,6 +292,8 @@ impl std::ops::Sub for StatsSnapshot {
             round_trips: self.round_trips - earlier.round_trips,
             items_read: self.items_read - earlier.items_read,
             items_written: self.items_written - earlier.items_written,
+            read_units: self.read_units - earlier.read_units,
+            write_units: self.write_units - earlier.write_units,
         }
     }
 }
@@ -278,12 +315,24 @@ impl Stats {
             .fetch_add(items as u64, Ordering::Relaxed);
     }
 
+    /// Counts read capacity units.
+    pub fn read_units(&self, units: u64) {
+        self.read_units.fetch_add(units, Ordering::Relaxed);
+    }
+
+    /// Counts write capacity units.
+    pub fn write_units(&self, units: u64) {
+        self.write_units.fetch_add(units, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub fn snapshot(&self) -> StatsSnapshot {
         StatsSnapshot {
             round_trips: self.round_trips.load(Ordering::Relaxed),
             items_read: self.items_read.load(Ordering::Relaxed),
             items_written: self.items_written.load(Ordering::Relaxed),
+            read_units: self.read_units.load(Ordering::Relaxed),
+            write_units: self.write_units.load(Ordering::Relaxed),
         }
     }
 }
@@ -605,13 +654,42 @@ pub fn condition_holds(condition: &Condition, current: Option<&Item>) -> bool {
             None => *version == 0,
             Some(value) => is_number(value, *version),
         }),
-        Condition::LiveWithout(invocation) => current.is_some_and(|item| {
-            !item.contains_key(DELETED)
+        Condition::LiveWithout(invocation) => {
+            current.is_some_and(|item| live_without(item, invocation))
+        }
+        Condition::InlineRoom {
+            invocation,
+            at_ms,
+            max,
+        } => current.is_some_and(|item| {
+            let inline = item.get(INVOCATIONS).and_then(Value::as_object);
+            live_without(item, invocation)
                 && !item
-                    .get(INVOCATIONS)
-                    .and_then(Value::as_object)
-                    .is_some_and(|records| records.contains_key(invocation))
+                    .get(APART)
+                    .is_some_and(|until| is_at_least(until, *at_ms))
+                && inline.is_none_or(|records| records.len() < *max)
         }),
+    }
+}
+
+/// The item is no tombstone and holds no inline record of `invocation`.
+fn live_without(item: &Item, invocation: &str) -> bool {
+    !item.contains_key(DELETED)
+        && !item
+            .get(INVOCATIONS)
+            .and_then(Value::as_object)
+            .is_some_and(|records| records.contains_key(invocation))
+}
+
+/// True when `value` is a number of at least `bound` (as DynamoDB's `>=` compares; a
+/// value that is not a number compares as false).
+fn is_at_least(value: &Value, bound: u64) -> bool {
+    match value {
+        Value::Number(number) => match number.as_u64() {
+            Some(n) => n >= bound,
+            None => number.as_f64().is_some_and(|n| n >= bound as f64),
+        },
+        _ => false,
     }
 }
 

@@ -6,26 +6,44 @@
 //!
 //! The store behaves like [`super::dynamo::DynamoStore`] on the same input, round trips
 //! included (see [`Store`]): it validates requests with the same shared helpers, counts
-//! one round trip per request DynamoDB would need for it, and pages queries the way
-//! DynamoDB does.
+//! one round trip per request DynamoDB would need for it and the capacity units DynamoDB
+//! would charge ([`super::capacity`]), and pages queries the way DynamoDB does.
+//!
+//! Items with an expiry (`_ttl`, seconds since the epoch: tombstones, result records,
+//! set-aside outbox messages) are deleted by the store itself once expired, as DynamoDB's
+//! TTL does: every [`SWEEP_EVERY_WRITES`] writes it removes up to [`SWEEP_BATCH`] of them,
+//! so the database does not grow forever under steady load. Until then an expired item
+//! still reads like any other, as on DynamoDB.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use super::capacity::{
+    batch_read_units, item_size, query_read_units, read_units, transact_write_units, write_units,
+};
 use super::{
     apply_update, condition_holds, validate_key, validate_query, validate_table_name,
     validate_update, validate_write, Condition, Item, Key, Page, Stats, Store, StoreError,
-    TableSpec, Update, WriteOp, MAX_BATCH_GET,
+    TableSpec, Update, WriteOp, EXPIRES, MAX_BATCH_GET,
 };
+use crate::config::{Clock, SystemClock};
+
+/// How many writes pass between two sweeps of expired items.
+pub const SWEEP_EVERY_WRITES: u64 = 256;
+/// The most expired items one sweep deletes.
+pub const SWEEP_BATCH: usize = 1024;
 
 /// A [`Store`] on SQLite.
 pub struct SqliteStore {
     inner: Mutex<Inner>,
     stats: Stats,
+    clock: Arc<dyn Clock>,
+    writes: AtomicU64,
 }
 
 struct Inner {
@@ -43,6 +61,12 @@ const SCHEMA: &str = "
         PRIMARY KEY (tbl, pk, sk)
     ) WITHOUT ROWID;
 ";
+
+/// The expiry column (seconds since the epoch, from the item's `_ttl`) and its index;
+/// added to databases made before it existed.
+const EXPIRY_COLUMN: &str = "ALTER TABLE nubes_items ADD COLUMN expires INTEGER";
+const EXPIRY_INDEX: &str = "CREATE INDEX IF NOT EXISTS nubes_items_expires
+    ON nubes_items (expires) WHERE expires IS NOT NULL";
 
 fn sql_error(error: rusqlite::Error) -> StoreError {
     match error {
@@ -76,8 +100,50 @@ impl SqliteStore {
         Self::from_connection(Connection::open_in_memory().map_err(sql_error)?)
     }
 
+    /// Replaces the clock that decides when items have expired (the system clock by
+    /// default); tests move a [`crate::ManualClock`] past an expiry.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Deletes up to [`SWEEP_BATCH`] items whose `_ttl` has passed and returns how many.
+    /// Called every [`SWEEP_EVERY_WRITES`] writes; free, like DynamoDB's TTL deletes: it
+    /// counts no round trip and no capacity unit.
+    pub fn sweep_expired(&self) -> Result<usize, StoreError> {
+        let now_seconds = i64::try_from(self.clock.now_ms() / 1000).unwrap_or(i64::MAX);
+        let batch = i64::try_from(SWEEP_BATCH).unwrap_or(i64::MAX);
+        let inner = self.lock()?;
+        inner
+            .connection
+            .execute(
+                "DELETE FROM nubes_items WHERE (tbl, pk, sk) IN (
+                     SELECT tbl, pk, sk FROM nubes_items
+                     WHERE expires IS NOT NULL AND expires < ?1 LIMIT ?2)",
+                params![now_seconds, batch],
+            )
+            .map_err(sql_error)
+    }
+
+    /// Counts a write and sweeps expired items when it is time to.
+    fn after_write(&self) {
+        let writes = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
+        if writes % SWEEP_EVERY_WRITES == 0 {
+            if let Err(error) = self.sweep_expired() {
+                tracing::warn!(%error, "sweeping expired items failed; the next sweep retries");
+            }
+        }
+    }
+
     fn from_connection(connection: Connection) -> Result<Self, StoreError> {
         connection.execute_batch(SCHEMA).map_err(sql_error)?;
+        let has_expiry = connection
+            .prepare("SELECT expires FROM nubes_items LIMIT 0")
+            .is_ok();
+        if !has_expiry {
+            connection.execute(EXPIRY_COLUMN, []).map_err(sql_error)?;
+        }
+        connection.execute(EXPIRY_INDEX, []).map_err(sql_error)?;
         let tables = {
             let mut statement = connection
                 .prepare("SELECT name FROM nubes_tables")
@@ -92,6 +158,8 @@ impl SqliteStore {
         Ok(SqliteStore {
             inner: Mutex::new(Inner { connection, tables }),
             stats: Stats::default(),
+            clock: Arc::new(SystemClock),
+            writes: AtomicU64::new(0),
         })
     }
 
@@ -113,13 +181,15 @@ impl Inner {
 }
 
 fn read_item(connection: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    // Cached statements: every call runs the same few, and preparing them again each
+    // time costs as much as running them.
     let text: Option<String> = connection
-        .query_row(
-            "SELECT item FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
-            params![key.table, key.pk, key.sk],
-            |row| row.get(0),
-        )
-        .optional()
+        .prepare_cached("SELECT item FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3")
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![key.table, key.pk, key.sk], |row| row.get(0))
+                .optional()
+        })
         .map_err(sql_error)?;
     text.map(|text| parse_item(&text)).transpose()
 }
@@ -130,14 +200,29 @@ fn parse_item(text: &str) -> Result<Item, StoreError> {
 }
 
 fn write_item(connection: &Connection, key: &Key, item: &Item) -> Result<(), StoreError> {
-    let text = serde_json::Value::Object(item.clone()).to_string();
+    let text = serde_json::to_string(item).map_err(|error| {
+        StoreError::Invalid(format!("an item cannot be stored as JSON: {error}"))
+    })?;
+    // As DynamoDB's TTL: only a number is an expiry; anything else never expires.
+    let expires = item
+        .get(EXPIRES)
+        .and_then(serde_json::Value::as_f64)
+        .map(|seconds| seconds as i64);
     connection
-        .execute(
-            "INSERT OR REPLACE INTO nubes_items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)",
-            params![key.table, key.pk, key.sk, text],
+        .prepare_cached(
+            "INSERT OR REPLACE INTO nubes_items (tbl, pk, sk, item, expires)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
+        .and_then(|mut statement| {
+            statement.execute(params![key.table, key.pk, key.sk, text, expires])
+        })
         .map_err(sql_error)?;
     Ok(())
+}
+
+/// An item's size as DynamoDB counts it, `None` when absent.
+fn size_of(key: &Key, item: Option<&Item>) -> Option<usize> {
+    item.map(|item| item_size(key, item))
 }
 
 #[async_trait]
@@ -169,6 +254,8 @@ impl Store for SqliteStore {
         inner.require_table(&key.table)?;
         let item = read_item(&inner.connection, key)?;
         self.stats.read(usize::from(item.is_some()));
+        self.stats
+            .read_units(read_units(size_of(key, item.as_ref()).unwrap_or(0)));
         Ok(item)
     }
 
@@ -195,6 +282,9 @@ impl Store for SqliteStore {
             }
         }
         self.stats.read(found.len());
+        self.stats.read_units(batch_read_units(
+            unique.iter().map(|key| size_of(key, found.get(key))),
+        ));
         Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
     }
 
@@ -214,7 +304,7 @@ impl Store for SqliteStore {
         let lower = start_after.unwrap_or(prefix);
         let mut statement = inner
             .connection
-            .prepare(
+            .prepare_cached(
                 "SELECT sk, item FROM nubes_items
                  WHERE tbl = ?1 AND pk = ?2 AND sk >= ?3 AND sk != ?4 AND substr(sk, 1, ?5) = ?6
                  ORDER BY sk LIMIT ?7",
@@ -242,6 +332,11 @@ impl Store for SqliteStore {
             None
         };
         self.stats.read(items.len());
+        self.stats.read_units(query_read_units(
+            items
+                .iter()
+                .map(|(sk, item)| item_size(&Key::new(table, pk, sk.as_str()), item)),
+        ));
         Ok(Page { items, next })
     }
 
@@ -256,39 +351,63 @@ impl Store for SqliteStore {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql_error)?;
+        let mut sizes = Vec::with_capacity(ops.len());
         for (index, op) in ops.iter().enumerate() {
             let current = read_item(&transaction, op.key())?;
+            let before = size_of(op.key(), current.as_ref());
             if !condition_holds(op.condition(), current.as_ref()) {
+                // A single failed conditional write is charged as DynamoDB charges it; a
+                // canceled transaction is not.
+                if ops.len() == 1 && !matches!(op, WriteOp::Check { .. }) {
+                    self.stats.write_units(write_units(before, None));
+                }
                 // Dropping the transaction rolls it back.
                 return Err(StoreError::ConditionFailed {
                     index: Some(index),
                     current,
                 });
             }
-            match op {
-                WriteOp::Put { key, item, .. } => write_item(&transaction, key, item)?,
+            let after = match op {
+                WriteOp::Put { key, item, .. } => {
+                    write_item(&transaction, key, item)?;
+                    Some(item_size(key, item))
+                }
                 WriteOp::Delete { key, .. } => {
                     transaction
-                        .execute(
+                        .prepare_cached(
                             "DELETE FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
-                            params![key.table, key.pk, key.sk],
                         )
+                        .and_then(|mut statement| {
+                            statement.execute(params![key.table, key.pk, key.sk])
+                        })
                         .map_err(sql_error)?;
+                    None
                 }
                 WriteOp::Update { key, update, .. } => {
                     let mut item = current.unwrap_or_default();
                     apply_update(&mut item, update);
                     write_item(&transaction, key, &item)?;
+                    Some(item_size(key, &item))
                 }
-                WriteOp::Check { .. } => {}
-            }
+                WriteOp::Check { .. } => before,
+            };
+            sizes.push((before, after));
         }
         transaction.commit().map_err(sql_error)?;
+        drop(inner);
         self.stats.written(
             ops.iter()
                 .filter(|op| !matches!(op, WriteOp::Check { .. }))
                 .count(),
         );
+        // DynamoDB sends one operation as a single write, a lone check as a transaction.
+        self.stats
+            .write_units(match (ops.as_slice(), sizes.as_slice()) {
+                ([WriteOp::Check { .. }], _) | (_, [_, _, ..]) => transact_write_units(sizes),
+                (_, [(before, after)]) => write_units(*before, *after),
+                (_, []) => 0,
+            });
+        self.after_write();
         Ok(())
     }
 
@@ -308,7 +427,9 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql_error)?;
         let current = read_item(&transaction, key)?;
+        let before = size_of(key, current.as_ref());
         if !condition_holds(condition, current.as_ref()) {
+            self.stats.write_units(write_units(before, None));
             return Err(StoreError::ConditionFailed {
                 index: Some(0),
                 current,
@@ -318,7 +439,11 @@ impl Store for SqliteStore {
         apply_update(&mut item, update);
         write_item(&transaction, key, &item)?;
         transaction.commit().map_err(sql_error)?;
+        drop(inner);
         self.stats.written(1);
+        self.stats
+            .write_units(write_units(before, Some(item_size(key, &item))));
+        self.after_write();
         Ok(item)
     }
 

@@ -215,6 +215,14 @@ impl ObjectHandler for Counters {
                 fields.insert("count".into(), json!(count));
                 Ok(json!(count))
             }
+            // Increments and answers with a text of `size` bytes (a large result).
+            "incrementAndEcho" => {
+                let size = usize::try_from(int(&args, "size")?).unwrap_or(0);
+                let fields = ctx.get_mut("Counter", &this.id).await?;
+                let count = fields.get("count").and_then(Value::as_i64).unwrap_or(0) + 1;
+                fields.insert("count".into(), json!(count));
+                Ok(json!({ "count": count, "echo": "e".repeat(size) }))
+            }
             // Changes this counter, then fails: the change must not commit.
             "incrementThenFail" => {
                 let fields = ctx.get_mut("Counter", &this.id).await?;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::convert::{to_attribute, AttributeMap};
-use crate::store::{Condition, StoreError, Update, DELETED, INVOCATIONS, PK, VERSION};
+use crate::store::{Condition, StoreError, Update, APART, DELETED, INVOCATIONS, PK, VERSION};
 
 /// How an update changes the `_inv` map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,16 +68,33 @@ impl Expr {
                 }
                 Some(format!("{v} = {value}"))
             }
-            Condition::LiveWithout(invocation) => {
-                let pk = self.name("#pk", PK);
-                let del = self.name("#del", DELETED);
+            Condition::LiveWithout(invocation) => Some(self.live_without(invocation)),
+            Condition::InlineRoom {
+                invocation,
+                at_ms,
+                max,
+            } => {
+                let live = self.live_without(invocation);
                 let inv = self.name("#inv", INVOCATIONS);
-                let id = self.name("#id", invocation);
+                let apart = self.name("#apart", APART);
+                let at = self.value(":at", AttributeValue::N(at_ms.to_string()));
+                let max = self.value(":max", AttributeValue::N(max.to_string()));
                 Some(format!(
-                    "attribute_exists({pk}) AND attribute_not_exists({del}) AND attribute_not_exists({inv}.{id})"
+                    "{live} AND (attribute_not_exists({apart}) OR {apart} < {at}) AND (attribute_not_exists({inv}) OR size({inv}) < {max})"
                 ))
             }
         }
+    }
+
+    /// The item exists, is no tombstone and holds no inline record of `invocation`.
+    fn live_without(&mut self, invocation: &str) -> String {
+        let pk = self.name("#pk", PK);
+        let del = self.name("#del", DELETED);
+        let inv = self.name("#inv", INVOCATIONS);
+        let id = self.name("#id", invocation);
+        format!(
+            "attribute_exists({pk}) AND attribute_not_exists({del}) AND attribute_not_exists({inv}.{id})"
+        )
     }
 
     /// The update expression (`SET …` and `REMOVE …`).

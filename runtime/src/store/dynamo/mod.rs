@@ -18,6 +18,7 @@ mod convert;
 mod errors;
 mod expr;
 mod tables;
+mod units;
 mod writes;
 
 use std::sync::Arc;
@@ -37,6 +38,8 @@ use aws_sdk_dynamodb::{Client, Config};
 use self::convert::{item_from_attributes, key_attributes, take_string};
 use self::errors::classify;
 use self::expr::Expr;
+use self::units::ItemSizes;
+use super::capacity::{batch_read_units, query_read_units, read_units};
 use super::{
     validate_key, validate_query, validate_update, validate_write, Condition, Item, Key, Page,
     Stats, Store, StoreError, TableSpec, Update, WriteOp, PK, SK,
@@ -55,6 +58,7 @@ pub struct DynamoStore {
     client: Client,
     prefix: String,
     stats: Arc<Stats>,
+    sizes: Arc<ItemSizes>,
 }
 
 /// Configures a [`DynamoStore`]; see [`DynamoStore::builder`].
@@ -185,6 +189,7 @@ impl DynamoStore {
             client: Client::from_conf(config),
             prefix: table_prefix.into(),
             stats,
+            sizes: Arc::default(),
         }
     }
 
@@ -228,6 +233,8 @@ impl Store for DynamoStore {
             .map_err(|err| classify(err, &key.table))?;
         let item = output.item.map(item_from_attributes).transpose()?;
         self.stats.read(usize::from(item.is_some()));
+        let size = self.sizes.see(key, item.as_ref());
+        self.stats.read_units(read_units(size.unwrap_or(0)));
         Ok(item)
     }
 
@@ -238,8 +245,11 @@ impl Store for DynamoStore {
         let mut unique = keys.to_vec();
         unique.sort();
         unique.dedup();
-        let found = self.batch_get_unique(unique).await?;
+        let found = self.batch_get_unique(unique.clone()).await?;
         self.stats.read(found.len());
+        self.stats.read_units(batch_read_units(
+            unique.iter().map(|key| self.sizes.see(key, found.get(key))),
+        ));
         Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
     }
 
@@ -289,6 +299,12 @@ impl Store for DynamoStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.stats.read(items.len());
+        self.stats
+            .read_units(query_read_units(items.iter().map(|(sk, item)| {
+                self.sizes
+                    .see(&Key::new(table, pk, sk.as_str()), Some(item))
+                    .unwrap_or(0)
+            })));
         // DynamoDB sends a `LastEvaluatedKey` whenever it stops at the limit; some servers
         // (moto) leave it out when nothing follows. A full page always gets a `next`.
         let next = match output.last_evaluated_key {
@@ -302,7 +318,7 @@ impl Store for DynamoStore {
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         validate_write(&ops)?;
         match ops.as_slice() {
-            [op] => self.write_one(op).await,
+            [op] => self.write_one(op).await.map(drop),
             ops => self.transact(ops).await,
         }
     }
@@ -315,9 +331,12 @@ impl Store for DynamoStore {
     ) -> Result<Item, StoreError> {
         validate_key(key)?;
         validate_update(update)?;
-        let item = self
-            .update_with_fallback(key, update, condition, true)
-            .await?;
+        let op = WriteOp::Update {
+            key: key.clone(),
+            update: update.clone(),
+            condition: condition.clone(),
+        };
+        let item = self.write_one(&op).await?;
         Ok(item.unwrap_or_default())
     }
 

@@ -120,31 +120,40 @@ impl DynamoStore {
             .map_err(build_error)
     }
 
-    /// Sends one operation as one request (a lone check as a one-item transaction).
-    pub(super) async fn write_one(&self, op: &WriteOp) -> Result<(), StoreError> {
-        match op {
+    /// Sends one operation as one request (a lone check as a one-item transaction) and
+    /// counts its capacity units; an update returns the item after it.
+    pub(super) async fn write_one(&self, op: &WriteOp) -> Result<Option<Item>, StoreError> {
+        let result = match op {
             WriteOp::Put {
                 key,
                 item,
                 condition,
-            } => {
-                self.put_item(self.put(key, item, condition)?, &key.table)
-                    .await
-            }
-            WriteOp::Delete { key, condition } => {
-                self.delete_item(self.delete(key, condition)?, &key.table)
-                    .await
-            }
+            } => self
+                .put_item(self.put(key, item, condition)?, &key.table)
+                .await
+                .map(|()| None),
+            WriteOp::Delete { key, condition } => self
+                .delete_item(self.delete(key, condition)?, &key.table)
+                .await
+                .map(|()| None),
             WriteOp::Update {
                 key,
                 update,
                 condition,
-            } => self
-                .update_with_fallback(key, update, condition, false)
-                .await
-                .map(drop),
-            WriteOp::Check { .. } => self.transact(std::slice::from_ref(op)).await,
+            } => self.update_with_fallback(key, update, condition).await,
+            WriteOp::Check { .. } => {
+                return self.transact(std::slice::from_ref(op)).await.map(|()| None)
+            }
+        };
+        match &result {
+            Ok(after) => self.sizes.count_write(&self.stats, op, after.as_ref()),
+            Err(StoreError::ConditionFailed { current, .. }) => {
+                self.sizes
+                    .count_refused(&self.stats, op.key(), current.as_ref())
+            }
+            Err(_) => {}
         }
+        result
     }
 
     async fn put_item(&self, put: Put, table: &str) -> Result<(), StoreError> {
@@ -193,13 +202,8 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// One `UpdateItem`; the item after it when `returning`.
-    async fn update_item(
-        &self,
-        update: SdkUpdate,
-        table: &str,
-        returning: bool,
-    ) -> Result<Option<Item>, StoreError> {
+    /// One `UpdateItem`, returning the item after it (which also tells its size).
+    async fn update_item(&self, update: SdkUpdate, table: &str) -> Result<Item, StoreError> {
         let output = self
             .client
             .update_item()
@@ -212,11 +216,7 @@ impl DynamoStore {
             .set_return_values_on_condition_check_failure(
                 update.return_values_on_condition_check_failure,
             )
-            .return_values(if returning {
-                ReturnValue::AllNew
-            } else {
-                ReturnValue::None
-            })
+            .return_values(ReturnValue::AllNew)
             .send()
             .await
             .map_err(|err| match err.as_service_error() {
@@ -226,10 +226,7 @@ impl DynamoStore {
                 _ => classify(err, table),
             })?;
         self.stats.written(1);
-        match (returning, output.attributes) {
-            (false, _) => Ok(None),
-            (true, attributes) => Ok(Some(item_from_attributes(attributes.unwrap_or_default())?)),
-        }
+        item_from_attributes(output.attributes.unwrap_or_default())
     }
 
     /// An update as one `UpdateItem`. DynamoDB cannot set an entry of a map that does not
@@ -240,14 +237,13 @@ impl DynamoStore {
         key: &Key,
         update: &Update,
         condition: &Condition,
-        returning: bool,
     ) -> Result<Option<Item>, StoreError> {
         let request = self.update(key, update, condition, InvocationForm::Entries)?;
-        match self.update_item(request, &key.table, returning).await {
+        match self.update_item(request, &key.table).await.map(Some) {
             Err(err) if touches_invocations(update) && is_invalid_path(&err) => {
                 tracing::debug!(%key, "`_inv` missing: writing it whole");
                 let request = self.update(key, update, condition, InvocationForm::Whole)?;
-                let result = self.update_item(request, &key.table, returning).await;
+                let result = self.update_item(request, &key.table).await.map(Some);
                 result.map_err(|err| conflict_if_raced(err, |_| Some(condition)))
             }
             other => other,
@@ -325,6 +321,7 @@ impl DynamoStore {
             .filter(|op| !matches!(op, WriteOp::Check { .. }))
             .count();
         self.stats.written(written);
+        self.sizes.count_transaction(&self.stats, ops);
         Ok(())
     }
 }

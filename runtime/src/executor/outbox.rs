@@ -4,10 +4,11 @@
 
 use serde_json::{Map, Value};
 
+use super::context::Env;
 use crate::error::Error;
 use crate::invocation::Invocation;
-use crate::runtime::Env;
-use crate::store::{Condition, Key, WriteOp};
+use crate::records::expiry_seconds;
+use crate::store::{Condition, Key, WriteOp, EXPIRES};
 
 /// The partition all outbox messages live in.
 const PARTITION: &str = "outbox";
@@ -86,7 +87,8 @@ pub(crate) async fn remove(env: &Env, message: &Message) -> Result<(), Error> {
 }
 
 /// Moves a message that must not be delivered to the set-aside prefix, for an operator to
-/// look at, so it no longer holds up the others.
+/// look at, so it no longer holds up the others. It expires after
+/// [`Config::set_aside_ttl`](crate::Config::set_aside_ttl).
 pub(crate) async fn set_aside(env: &Env, message: &Message) -> Result<(), Error> {
     let suffix = message
         .key
@@ -98,11 +100,17 @@ pub(crate) async fn set_aside(env: &Env, message: &Message) -> Result<(), Error>
         PARTITION,
         format!("{SET_ASIDE}{suffix}"),
     );
+    let mut item = message.item.clone();
+    let keep_ms = env.config.set_aside_ttl.as_millis() as u64;
+    item.insert(
+        EXPIRES.to_string(),
+        Value::from(expiry_seconds(env.config.clock.now_ms(), keep_ms)),
+    );
     env.store
         .write(vec![
             WriteOp::Put {
                 key: aside,
-                item: message.item.clone(),
+                item,
                 condition: Condition::Always,
             },
             WriteOp::Delete {
@@ -112,42 +120,4 @@ pub(crate) async fn set_aside(env: &Env, message: &Message) -> Result<(), Error>
         ])
         .await?;
     Ok(())
-}
-
-/// Delivers the outbox in the background; see [`crate::Runtime::spawn_outbox_collector`].
-pub struct OutboxCollector {
-    stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl OutboxCollector {
-    /// Starts delivering `runtime`'s outbox every `every` (and at once while there is more).
-    pub(crate) fn spawn(runtime: crate::Runtime, every: std::time::Duration) -> Self {
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(async move {
-            loop {
-                if *stopped.borrow() {
-                    return;
-                }
-                match runtime.deliver_outbox(100).await {
-                    Ok(delivered) if delivered > 0 => continue,
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "outbox delivery failed; trying again"),
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = stopped.changed() => return,
-                }
-            }
-        });
-        OutboxCollector { stop, task }
-    }
-
-    /// Stops the collector after its current round.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        if let Err(error) = self.task.await {
-            tracing::warn!(%error, "the outbox collector ended abnormally");
-        }
-    }
 }

@@ -6,30 +6,32 @@
 //! bumps its owner's version; deleted objects lose their edges on both sides. The rules
 //! are those of `docs/runtime.md`.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use crate::ctx::{edge_key, object_key, user_fields, Ctx, State, CASCADING};
+use super::cascade::cascade_deletes;
+use super::context::{Ctx, Entry, State};
+use super::outbox;
 use crate::error::Error;
-use crate::invocation::{Invocation, InvocationId, ObjectRef};
-use crate::records;
-use crate::relations::stored_edge_ids;
+use crate::invocation::ObjectRef;
+use crate::layout::{edge_key, object_key, record_key, user_fields, CASCADING};
+use crate::records::{self, Placement};
 use crate::schema::Relation;
-use crate::store::{
-    Condition, Update, WriteOp, DELETED, EXPIRES, INVOCATIONS, MAX_WRITE_OPS, VERSION,
-};
+use crate::store::{Condition, Item, Update, WriteOp, DELETED, EXPIRES, MAX_WRITE_OPS, VERSION};
 
-/// Operations reserved for the target, the outbox and a continuation message when a
-/// delete's cascade is split into chunks.
-const RESERVED_OPS: usize = 4;
-
-/// The method name of the system call that continues a chunked cascade.
-pub const CASCADE_METHOD: &str = "_cascade";
+/// The write of one invocation.
+pub(crate) struct Commit {
+    /// The operations, applied atomically.
+    pub(crate) ops: Vec<WriteOp>,
+    /// True when the first operation writes the result record as an item of its own, on
+    /// the condition that it is absent: its failure means the invocation has run.
+    pub(crate) record_apart: bool,
+}
 
 /// Builds the write for `ctx` with `outcome` recorded on its target.
 pub(crate) async fn prepare(
     ctx: &mut Ctx,
     outcome: &Result<Value, Error>,
-) -> Result<Vec<WriteOp>, Error> {
+) -> Result<Commit, Error> {
     if outcome.is_err() {
         discard_changes(ctx);
     }
@@ -41,14 +43,14 @@ pub(crate) async fn prepare(
     // on the version seen and never lands on a tombstone or an absent item.
     let bumped: Vec<ObjectRef> = ctx.bumps.iter().cloned().collect();
     ctx.entries(&bumped).await?;
-    let ops = operations(ctx, outcome);
-    if ops.len() > MAX_WRITE_OPS {
+    let commit = operations(ctx, outcome);
+    if commit.ops.len() > MAX_WRITE_OPS {
         return Err(Error::validation(format!(
             "this invocation would write {} items at once; one invocation writes at most {MAX_WRITE_OPS}",
-            ops.len()
+            commit.ops.len()
         )));
     }
-    Ok(ops)
+    Ok(commit)
 }
 
 /// A failed method changes nothing; its reads stay in the read set, so the recorded
@@ -65,124 +67,6 @@ fn discard_changes(ctx: &mut Ctx) {
     ctx.edges.clear();
     ctx.bumps.clear();
     ctx.outbox.clear();
-}
-
-/// Removes the edges of every deleted object, on both sides, within the op budget. What
-/// does not fit continues through the outbox (for the invocation's own target only).
-async fn cascade_deletes(ctx: &mut Ctx) -> Result<(), Error> {
-    let deleted: Vec<ObjectRef> = ctx
-        .objects
-        .iter()
-        .filter(|(_, entry)| entry.state == State::Deleted)
-        .map(|(object, _)| object.clone())
-        .collect();
-    for object in deleted {
-        let more = cascade(ctx, &object, cascade_budget(ctx)).await?;
-        if more {
-            if object != ctx.targets[0] {
-                return Err(Error::validation(format!(
-                    "{object} has too many relationships to delete inside another call: delete it on its own"
-                )));
-            }
-            queue_cascade(ctx, &object);
-        }
-    }
-    Ok(())
-}
-
-/// Queues the next chunk of `object`'s cascade. Only one commit of this invocation can
-/// land, so a fresh id per chunk keeps each chunk exactly-once and keeps ids short.
-pub(crate) fn queue_cascade(ctx: &mut Ctx, object: &ObjectRef) {
-    ctx.cascading = Some(true);
-    ctx.outbox.push(Invocation {
-        id: InvocationId::new(),
-        type_name: object.type_name.clone(),
-        object: object.id.clone(),
-        method: CASCADE_METHOD.to_string(),
-        args: Value::Null,
-    });
-}
-
-/// How many operations a cascade may add to `ctx`'s commit: the limit, less what the
-/// objects already held take and what is reserved for the target, the outbox and a
-/// continuation message.
-pub(crate) fn cascade_budget(ctx: &Ctx) -> usize {
-    (MAX_WRITE_OPS - RESERVED_OPS).saturating_sub(ctx.objects.len())
-}
-
-/// Removes up to `budget` operations' worth of `object`'s relationships; true when some
-/// remain.
-pub(crate) async fn cascade(
-    ctx: &mut Ctx,
-    object: &ObjectRef,
-    budget: usize,
-) -> Result<bool, Error> {
-    let Some(object_type) = ctx.env.schema.object(&object.type_name).cloned() else {
-        return Ok(false);
-    };
-    let mut used = 0usize;
-    for (field, relation) in &object_type.relations {
-        match relation {
-            Relation::ManyToMany { target, inverse } => {
-                for other in stored_edge_ids(&ctx.env, object, field).await? {
-                    if used + 3 > budget {
-                        return Ok(true);
-                    }
-                    let that = ObjectRef::new(target, &other);
-                    let forward = edge_key(&ctx.env, object, field, &other);
-                    let backward = edge_key(&ctx.env, &that, inverse, &object.id);
-                    ctx.edges.insert(forward, None);
-                    ctx.edges.insert(backward, None);
-                    ctx.bumps.insert(that);
-                    used += 3;
-                }
-            }
-            Relation::OneToMany { target, back } => {
-                let children: Vec<ObjectRef> = stored_edge_ids(&ctx.env, object, field)
-                    .await?
-                    .into_iter()
-                    .map(|id| ObjectRef::new(target, id))
-                    .collect();
-                let required = matches!(
-                    ctx.env
-                        .schema
-                        .object(target)
-                        .and_then(|t| t.relations.get(back)),
-                    Some(Relation::BackReference {
-                        optional: false,
-                        ..
-                    })
-                );
-                if required && !children.is_empty() {
-                    return Err(Error::validation(format!(
-                        "{object} still has {} in `{field}`, whose `{target}.{back}` is required: delete or move them first",
-                        children.len()
-                    )));
-                }
-                // Read only the children this chunk changes: each read is part of the write.
-                let fits = budget.saturating_sub(used) / 2;
-                let more = children.len() > fits;
-                let children: Vec<ObjectRef> = children.into_iter().take(fits).collect();
-                ctx.entries(&children).await?;
-                for child in children {
-                    if let Some(entry) = ctx.objects.get_mut(&child) {
-                        if let Some(fields) = entry.fields.as_mut() {
-                            fields.remove(back);
-                            if entry.state == State::Read {
-                                entry.state = State::Changed;
-                            }
-                        }
-                    }
-                    used += 2;
-                }
-                if more {
-                    return Ok(true);
-                }
-            }
-            Relation::BackReference { .. } | Relation::ReferenceList { .. } => {}
-        }
-    }
-    Ok(false)
 }
 
 /// One-to-many edges follow the children's references: wherever a child's reference back
@@ -222,7 +106,7 @@ async fn derive_one_to_many(ctx: &mut Ctx) -> Result<(), Error> {
             if let Some(old) = before {
                 let parent = ObjectRef::new(parent_type, old);
                 ctx.edges
-                    .insert(edge_key(&ctx.env, &parent, list, &child.id), None);
+                    .insert(edge_key(&ctx.env.schema, &parent, list, &child.id), None);
                 ctx.bumps.insert(parent);
             }
             if let Some(new) = after {
@@ -232,8 +116,10 @@ async fn derive_one_to_many(ctx: &mut Ctx) -> Result<(), Error> {
                 }
                 let mut edge = Map::new();
                 edge.insert("to".to_string(), Value::from(child.id.clone()));
-                ctx.edges
-                    .insert(edge_key(&ctx.env, &parent, list, &child.id), Some(edge));
+                ctx.edges.insert(
+                    edge_key(&ctx.env.schema, &parent, list, &child.id),
+                    Some(edge),
+                );
                 ctx.bumps.insert(parent);
             }
         }
@@ -310,14 +196,39 @@ fn enforce_field_rules(ctx: &Ctx) -> Result<(), Error> {
     Ok(())
 }
 
-/// The write operations, one per item.
-fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
+/// The write operations: the target's record first when it is kept apart (so that a
+/// duplicate is the first condition to fail), then one per object, edge and message.
+fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
     let config = &ctx.env.config;
     let now = config.clock.now_ms();
     let root = &ctx.targets[0];
+    let record = records::record(outcome, now);
+    let placement = records::place(
+        ctx.objects
+            .get(root)
+            .and_then(|entry| entry.original.as_ref()),
+        &record,
+        ctx.accepted_ms,
+        now,
+        config,
+    );
     let mut ops = Vec::new();
+    let mut record_apart = false;
+    if placement == Placement::Apart
+        && ctx
+            .objects
+            .get(root)
+            .is_some_and(|entry| entry.original.is_some() || entry.fields.is_some())
+    {
+        ops.push(WriteOp::Put {
+            key: record_key(&ctx.env.schema, root, ctx.invocation.as_str()),
+            item: records::apart_item(&record, now, config),
+            condition: Condition::Absent,
+        });
+        record_apart = true;
+    }
     for (object, entry) in &ctx.objects {
-        let key = object_key(&ctx.env, object);
+        let key = object_key(&ctx.env.schema, object);
         let seen = entry.version();
         let is_root = object == root;
         let condition = match &entry.original {
@@ -326,19 +237,13 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
         };
         let mut item = match entry.state {
             State::Read if !is_root => {
-                if ctx.bumps.contains(object) && entry.fields.is_some() {
-                    let update = Update {
-                        bump_version: true,
-                        ..Update::default()
-                    };
-                    ops.push(WriteOp::Update {
-                        key,
-                        update,
-                        condition,
-                    });
-                } else {
-                    ops.push(WriteOp::Check { key, condition });
-                }
+                ops.push(read_only_op(
+                    ctx,
+                    object,
+                    entry.fields.is_some(),
+                    key,
+                    condition,
+                ));
                 continue;
             }
             State::Read | State::Changed | State::Created => match &entry.fields {
@@ -350,49 +255,18 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
             State::Deleted => {
                 let mut tombstone = Map::new();
                 tombstone.insert(DELETED.to_string(), Value::Bool(true));
-                let expires = (now + config.tombstone_ttl().as_millis() as u64) / 1000;
+                let expires =
+                    records::expiry_seconds(now, config.tombstone_ttl().as_millis() as u64);
                 tombstone.insert(EXPIRES.to_string(), Value::from(expires));
                 tombstone
             }
         };
-        if entry.state == State::Read && is_root && entry.fields.is_none() {
-            // The root is a tombstone: keep it one (a cascade chunk records on it).
-            if let Some(original) = &entry.original {
-                for name in [DELETED, EXPIRES, CASCADING] {
-                    if let Some(value) = original.get(name) {
-                        item.insert(name.to_string(), value.clone());
-                    }
-                }
-            }
-        }
-        match ctx.cascading {
-            Some(true) if is_root && entry.fields.is_none() => {
-                item.insert(CASCADING.to_string(), Value::Bool(true));
-            }
-            Some(false) if is_root => {
-                item.remove(CASCADING);
-            }
-            _ => {}
-        }
-        let previous_records = entry
-            .original
-            .as_ref()
-            .and_then(|original| original.get(INVOCATIONS))
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        item.insert(INVOCATIONS.to_string(), previous_records);
-        item.insert(VERSION.to_string(), Value::from(seen + 1));
         if is_root {
-            let record = records::record(outcome, now);
-            records::add(
-                &mut item,
-                ctx.invocation.as_str(),
-                record,
-                now,
-                config.keep_records_ms(),
-                config.max_records,
-            );
+            keep_cascade_marks(ctx, entry, &mut item);
         }
+        let mine = is_root.then(|| (ctx.invocation.as_str(), record.clone(), placement));
+        records::keep_books(entry.original.as_ref(), &mut item, mine, now, config);
+        item.insert(VERSION.to_string(), Value::from(seen + 1));
         ops.push(WriteOp::Put {
             key,
             item,
@@ -413,7 +287,54 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Vec<WriteOp> {
         });
     }
     for message in &ctx.outbox {
-        ops.push(crate::outbox::put(&ctx.env, message));
+        ops.push(outbox::put(&ctx.env, message));
     }
-    ops
+    Commit { ops, record_apart }
+}
+
+/// The operation for an object only read: a version bump when one of its collections
+/// changed, a check of the version seen otherwise.
+fn read_only_op(
+    ctx: &Ctx,
+    object: &ObjectRef,
+    exists: bool,
+    key: crate::store::Key,
+    condition: Condition,
+) -> WriteOp {
+    if ctx.bumps.contains(object) && exists {
+        let update = Update {
+            bump_version: true,
+            ..Update::default()
+        };
+        WriteOp::Update {
+            key,
+            update,
+            condition,
+        }
+    } else {
+        WriteOp::Check { key, condition }
+    }
+}
+
+/// The cascade marks of the root's new item: a tombstone stays one (a cascade chunk
+/// records on it), and `_cascading` follows what this invocation decided.
+fn keep_cascade_marks(ctx: &Ctx, entry: &Entry, item: &mut Item) {
+    if entry.state == State::Read && entry.fields.is_none() {
+        if let Some(original) = &entry.original {
+            for name in [DELETED, EXPIRES, CASCADING] {
+                if let Some(value) = original.get(name) {
+                    item.insert(name.to_string(), value.clone());
+                }
+            }
+        }
+    }
+    match ctx.cascading {
+        Some(true) if entry.fields.is_none() => {
+            item.insert(CASCADING.to_string(), Value::Bool(true));
+        }
+        Some(false) => {
+            item.remove(CASCADING);
+        }
+        _ => {}
+    }
 }

@@ -1,0 +1,96 @@
+//! What every context of one runtime shares: the store, the schema, the handlers of the
+//! object types, the settings, and a hint of which objects keep their records apart.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::Ctx;
+use crate::config::Config;
+use crate::error::Error;
+use crate::invocation::ObjectRef;
+use crate::schema::Schema;
+use crate::store::{Item, Store};
+
+/// The methods of one object type, as the runtime calls them. Generated handlers
+/// implement it by dispatching to the user's code; tests implement it by hand.
+#[async_trait]
+pub trait ObjectHandler: Send + Sync {
+    /// True for methods that only read (`readonly fn`): they run without a commit.
+    fn is_readonly(&self, method: &str) -> bool;
+
+    /// Runs `method` on the object `ctx.this_ref()` with `args`.
+    async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error>;
+
+    /// Checks the fields of a new object `id` and completes them (defaults filled in)
+    /// before it is created. The default accepts them as they are.
+    fn prepare_create(&self, id: &str, fields: Item) -> Result<Item, Error> {
+        let _ = id;
+        Ok(fields)
+    }
+
+    /// Checks a new value for `field` before a setter stores it (`null` clears an
+    /// optional field) and returns it in the form to store. The default accepts any value
+    /// as it is.
+    fn prepare_field(&self, field: &str, value: Value) -> Result<Value, Error> {
+        let _ = field;
+        Ok(value)
+    }
+}
+
+/// What the executor and every context share.
+pub(crate) struct Env {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) schema: Schema,
+    pub(crate) handlers: BTreeMap<String, Arc<dyn ObjectHandler>>,
+    pub(crate) config: Config,
+    pub(crate) apart: ApartHints,
+}
+
+impl Env {
+    pub(crate) fn handler(&self, type_name: &str) -> Result<Arc<dyn ObjectHandler>, Error> {
+        self.handlers
+            .get(type_name)
+            .cloned()
+            .ok_or_else(|| Error::validation(format!("no handler for object type `{type_name}`")))
+    }
+}
+
+/// The most objects [`ApartHints`] remembers; past this it forgets them all.
+const MAX_HINTS: usize = 65_536;
+
+/// Which objects this process last saw keeping their records apart, and until when. Only
+/// a hint, so that a setter, which does not read first, can pick the right write at once:
+/// every write is conditioned so that a wrong hint costs a round trip, never correctness.
+#[derive(Debug, Default)]
+pub(crate) struct ApartHints(Mutex<HashMap<ObjectRef, u64>>);
+
+impl ApartHints {
+    /// True when `object` was last seen keeping its records apart at `at_ms`.
+    pub(crate) fn is_apart(&self, object: &ObjectRef, at_ms: u64) -> bool {
+        self.0
+            .lock()
+            .map(|hints| hints.get(object).is_some_and(|until| *until >= at_ms))
+            .unwrap_or(false)
+    }
+
+    /// Remembers until when `object` keeps its records apart (`None`: it keeps them inline).
+    pub(crate) fn learn(&self, object: &ObjectRef, until: Option<u64>) {
+        let Ok(mut hints) = self.0.lock() else {
+            return;
+        };
+        match until {
+            Some(until) => {
+                if hints.len() >= MAX_HINTS {
+                    hints.clear();
+                }
+                hints.insert(object.clone(), until);
+            }
+            None => {
+                hints.remove(object);
+            }
+        }
+    }
+}

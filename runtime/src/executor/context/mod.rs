@@ -1,0 +1,311 @@
+//! The context a method runs in: it reads objects through the store (remembering the
+//! version of everything read), and buffers every change — field updates, creations,
+//! deletions, relationship edges, asynchronous calls — until the executor commits them
+//! atomically. Nothing reaches the store before the commit.
+//!
+//! This file holds the context and its reads, nested and asynchronous calls;
+//! `changes` the buffered changes; `collections` collection reads; `env` what every
+//! context of a runtime shares.
+
+mod changes;
+mod collections;
+mod env;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub(crate) use self::collections::stored_edge_ids;
+pub use self::env::ObjectHandler;
+pub(crate) use self::env::{ApartHints, Env};
+use crate::error::Error;
+use crate::invocation::{Invocation, InvocationId, ObjectRef};
+use crate::layout::{object_key, user_fields};
+use crate::schema::ObjectType;
+use crate::store::{version_of, Item, Key, DELETED};
+/// What the invocation did to an object it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Only read.
+    Read,
+    /// Changed (it existed).
+    Changed,
+    /// Created (it was absent or a tombstone).
+    Created,
+    /// Deleted (it existed).
+    Deleted,
+}
+
+/// An object the invocation has read.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// The stored item as read (with system attributes); `None` when absent.
+    pub original: Option<Item>,
+    /// The object's fields now; `None` when absent or deleted.
+    pub fields: Option<Item>,
+    /// What happened to it.
+    pub state: State,
+}
+
+impl Entry {
+    fn from_stored(original: Option<Item>) -> Self {
+        let fields = original
+            .as_ref()
+            .filter(|item| !item.contains_key(DELETED))
+            .map(user_fields);
+        Entry {
+            original,
+            fields,
+            state: State::Read,
+        }
+    }
+
+    /// The version read (0 when absent).
+    pub fn version(&self) -> u64 {
+        self.original.as_ref().map_or(0, version_of)
+    }
+}
+
+/// The buffered changes of a context at one moment, to undo a failed nested call.
+struct Savepoint {
+    objects: BTreeMap<ObjectRef, (Option<Item>, State)>,
+    edges: BTreeMap<Key, Option<Item>>,
+    bumps: BTreeSet<ObjectRef>,
+    outbox: usize,
+}
+
+/// The context of one invocation. Method code reads and changes objects only through it.
+pub struct Ctx {
+    pub(crate) env: Arc<Env>,
+    pub(crate) invocation: InvocationId,
+    pub(crate) step: u32,
+    pub(crate) readonly: bool,
+    /// The object whose method runs, innermost nested call last.
+    pub(crate) targets: Vec<ObjectRef>,
+    pub(crate) objects: BTreeMap<ObjectRef, Entry>,
+    /// Many-to-many edges to write (`Some`) or delete (`None`).
+    pub(crate) edges: BTreeMap<Key, Option<Item>>,
+    /// Objects whose collections changed: their version goes up in the commit.
+    pub(crate) bumps: BTreeSet<ObjectRef>,
+    /// Asynchronous calls to deliver after the commit.
+    pub(crate) outbox: Vec<Invocation>,
+    /// Whether the root target, a tombstone, still has relationships for a queued cascade
+    /// chunk to remove: `Some` when this invocation decided it, `None` to keep what is
+    /// stored.
+    pub(crate) cascading: Option<bool>,
+    /// When the executor accepted the invocation (milliseconds since the epoch): the
+    /// dedup window and the place of its result record are judged at this time.
+    pub(crate) accepted_ms: u64,
+}
+
+impl Ctx {
+    pub(crate) fn new(
+        env: Arc<Env>,
+        invocation: InvocationId,
+        target: ObjectRef,
+        readonly: bool,
+        accepted_ms: u64,
+    ) -> Self {
+        Ctx {
+            env,
+            invocation,
+            step: 0,
+            readonly,
+            targets: vec![target],
+            objects: BTreeMap::new(),
+            edges: BTreeMap::new(),
+            bumps: BTreeSet::new(),
+            outbox: Vec::new(),
+            cascading: None,
+            accepted_ms,
+        }
+    }
+
+    /// The id of this invocation.
+    pub fn invocation_id(&self) -> &InvocationId {
+        &self.invocation
+    }
+
+    /// The object whose method is running.
+    pub fn this_ref(&self) -> &ObjectRef {
+        // `targets` always holds the invocation's target; nested calls push and pop.
+        &self.targets[self.targets.len() - 1]
+    }
+
+    /// The time now, in milliseconds since the Unix epoch, from the runtime's clock (a
+    /// [`crate::ManualClock`] in tests). A method that runs again after a conflict sees a
+    /// later time.
+    pub fn now_ms(&self) -> u64 {
+        self.env.config.clock.now_ms()
+    }
+
+    /// The next step number, for ids of nested and asynchronous calls.
+    pub fn next_step(&mut self) -> u32 {
+        self.step += 1;
+        self.step
+    }
+
+    fn type_of(&self, type_name: &str) -> Result<&ObjectType, Error> {
+        self.env
+            .schema
+            .object(type_name)
+            .ok_or_else(|| Error::validation(format!("unknown object type `{type_name}`")))
+    }
+
+    fn require_writable(&self, what: &str) -> Result<(), Error> {
+        if self.readonly {
+            Err(Error::validation(format!(
+                "a read-only method cannot {what}"
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Reads an object into the context (from the store on first use).
+    pub(crate) async fn entry(&mut self, object: &ObjectRef) -> Result<&mut Entry, Error> {
+        if !self.objects.contains_key(object) {
+            self.type_of(&object.type_name)?;
+            let key = object_key(&self.env.schema, object);
+            let item = self.env.store.get(&key).await?;
+            self.objects
+                .insert(object.clone(), Entry::from_stored(item));
+        }
+        self.objects
+            .get_mut(object)
+            .ok_or_else(|| Error::validation("internal: an object vanished from the context"))
+    }
+
+    /// Reads several objects with batched gets (those not read yet).
+    pub(crate) async fn entries(&mut self, objects: &[ObjectRef]) -> Result<(), Error> {
+        let missing: Vec<ObjectRef> = objects
+            .iter()
+            .filter(|object| !self.objects.contains_key(object))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        // The store splits the keys into batches of 100 and sends them in parallel.
+        let keys: Vec<Key> = missing
+            .iter()
+            .map(|object| object_key(&self.env.schema, object))
+            .collect();
+        let items = self.env.store.batch_get(&keys).await?;
+        for (object, item) in missing.into_iter().zip(items) {
+            self.objects.insert(object, Entry::from_stored(item));
+        }
+        Ok(())
+    }
+
+    /// The fields of the running object.
+    pub async fn this(&mut self) -> Result<Item, Error> {
+        let this = self.this_ref().clone();
+        self.load(&this.type_name, &this.id)
+            .await?
+            .ok_or_else(|| Error::not_found(&this.type_name, &this.id))
+    }
+
+    /// The fields of an object, or `None` if it does not exist.
+    pub async fn load(&mut self, type_name: &str, id: &str) -> Result<Option<Item>, Error> {
+        let object = ObjectRef::new(type_name, id);
+        Ok(self.entry(&object).await?.fields.clone())
+    }
+
+    /// True when the object exists.
+    pub async fn exists(&mut self, type_name: &str, id: &str) -> Result<bool, Error> {
+        Ok(self.load(type_name, id).await?.is_some())
+    }
+
+    /// Calls a method of another object inline: it runs in this context and commits with
+    /// this invocation, atomically.
+    pub async fn call(
+        &mut self,
+        type_name: &str,
+        id: &str,
+        method: &str,
+        args: Value,
+    ) -> Result<Value, Error> {
+        let handler = self.env.handler(type_name)?;
+        if !handler.is_readonly(method) {
+            self.require_writable(&format!("call the mutating method `{type_name}.{method}`"))?;
+        }
+        if !self.exists(type_name, id).await? {
+            return Err(Error::not_found(type_name, id));
+        }
+        self.next_step();
+        let savepoint = self.savepoint();
+        let was_readonly = self.readonly;
+        self.readonly |= handler.is_readonly(method);
+        self.targets.push(ObjectRef::new(type_name, id));
+        let result = Box::pin(handler.call(self, method, args)).await;
+        self.targets.pop();
+        self.readonly = was_readonly;
+        if result.is_err() {
+            // A failed call changes nothing, even when its caller carries on.
+            self.restore(savepoint);
+        }
+        result
+    }
+
+    /// The buffered changes as they are now (reads are kept apart: they stay read).
+    fn savepoint(&self) -> Savepoint {
+        Savepoint {
+            objects: self
+                .objects
+                .iter()
+                .map(|(object, entry)| (object.clone(), (entry.fields.clone(), entry.state)))
+                .collect(),
+            edges: self.edges.clone(),
+            bumps: self.bumps.clone(),
+            outbox: self.outbox.len(),
+        }
+    }
+
+    /// Undoes every change made since `savepoint`; objects read since then stay read.
+    fn restore(&mut self, savepoint: Savepoint) {
+        for (object, entry) in &mut self.objects {
+            match savepoint.objects.get(object) {
+                Some((fields, state)) => {
+                    entry.fields = fields.clone();
+                    entry.state = *state;
+                }
+                None => {
+                    entry.fields = entry
+                        .original
+                        .as_ref()
+                        .filter(|item| !item.contains_key(DELETED))
+                        .map(user_fields);
+                    entry.state = State::Read;
+                }
+            }
+        }
+        self.edges = savepoint.edges;
+        self.bumps = savepoint.bumps;
+        self.outbox.truncate(savepoint.outbox);
+    }
+
+    /// Calls a method asynchronously: the call is stored with this invocation's commit and
+    /// delivered afterwards, at least once, and runs exactly once.
+    pub fn send(
+        &mut self,
+        type_name: &str,
+        id: &str,
+        method: &str,
+        args: Value,
+    ) -> Result<(), Error> {
+        self.require_writable("send calls")?;
+        let step = self.next_step();
+        self.outbox.push(Invocation {
+            id: self.invocation.child(step),
+            type_name: type_name.to_string(),
+            object: id.to_string(),
+            method: method.to_string(),
+            args,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,300 @@
+//! Running one invocation. A mutating one: read the target (one consistent get) → if an
+//! inline result record holds this invocation id, return the stored outcome → run the
+//! method in a [`Ctx`] → commit everything in one conditional write, with the result
+//! record inside the target's item or as an item of its own → if the store refuses the
+//! record as present, return the stored outcome; if another condition failed, run again
+//! from scratch after a jittered back-off, up to a bound, then `Conflict`. Read-only
+//! calls read and return: no write, no record.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tracing::Instrument;
+
+use super::cascade::{cascade, cascade_budget, queue_cascade, CASCADE_METHOD};
+use super::commit;
+use super::context::{Ctx, Env, State};
+use crate::config::Config;
+use crate::error::Error;
+use crate::invocation::{InvocationId, ObjectRef};
+use crate::layout::{record_key, CASCADING};
+use crate::records;
+use crate::store::{Item, StoreError, MAX_WRITE_OPS};
+
+/// One of the things a mutating invocation can do.
+#[derive(Debug, Clone)]
+pub(crate) enum Operation {
+    Method { name: String, args: Value },
+    Create { fields: Item },
+    Delete,
+    AddTo { field: String, ids: Vec<String> },
+    RemoveFrom { field: String, ids: Vec<String> },
+    Set { field: String, value: Value },
+    Cascade,
+}
+
+/// How one attempt at a mutating invocation ended.
+enum Attempt {
+    /// With this answer: committed, or found recorded.
+    Done(Result<Value, Error>),
+    /// With a final answer that was not committed (the target is missing, the commit
+    /// would be invalid …): a duplicate whose record is apart must still get its record.
+    Unrecorded(Error),
+    /// Another invocation changed what this one read: run again.
+    Raced,
+}
+
+/// The mutating path: read, dedup, run, commit, retry on conflict.
+pub(crate) async fn mutate(
+    env: &Arc<Env>,
+    id: &InvocationId,
+    target: ObjectRef,
+    operation: Operation,
+) -> Result<Value, Error> {
+    let accepted = env.config.clock.now_ms();
+    check_age(id, &env.config, accepted)?;
+    let span = tracing::debug_span!("invoke", invocation = %id, object = %target);
+    async {
+        let config = &env.config;
+        for attempt in 1..=config.max_attempts {
+            let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), false, accepted);
+            match attempt_once(&mut ctx, &operation).await? {
+                Attempt::Done(outcome) => return outcome,
+                Attempt::Unrecorded(error) => {
+                    let original = ctx
+                        .objects
+                        .get(&target)
+                        .and_then(|entry| entry.original.as_ref());
+                    return answer_unrecorded(env, &target, id, original, accepted, error).await;
+                }
+                Attempt::Raced => {
+                    tracing::debug!(attempt, "lost a race; running again");
+                    back_off(config, attempt).await;
+                }
+            }
+        }
+        Err(Error::Conflict {
+            attempts: config.max_attempts,
+        })
+    }
+    .instrument(span)
+    .await
+}
+
+/// One run of `operation` in a fresh `ctx`, and its commit.
+async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, Error> {
+    let target = ctx.this_ref().clone();
+    let env = ctx.env.clone();
+    let entry = ctx.entry(&target).await?;
+    let exists = entry.fields.is_some();
+    let original = entry.original.clone();
+    let original = original.as_ref();
+    env.apart
+        .learn(&target, original.and_then(records::apart_until));
+    if let Some(stored) = original.and_then(|item| records::inline(item, ctx.invocation.as_str())) {
+        tracing::debug!("duplicate: answered from the inline result record");
+        return Ok(Attempt::Done(stored));
+    }
+    let cascading = original.is_some_and(|item| item.contains_key(CASCADING));
+    match (operation, exists) {
+        // Nothing left to remove (or not a deleted object): done.
+        (Operation::Cascade, _) if exists || !cascading => {
+            return Ok(Attempt::Done(Ok(Value::Null)))
+        }
+        (Operation::Create { .. }, true) => {
+            return Ok(Attempt::Unrecorded(Error::AlreadyExists {
+                type_name: target.type_name.clone(),
+                id: target.id.clone(),
+            }))
+        }
+        (Operation::Cascade, _) | (Operation::Create { .. }, false) | (_, true) => {}
+        (_, false) => {
+            return Ok(Attempt::Unrecorded(Error::not_found(
+                &target.type_name,
+                &target.id,
+            )))
+        }
+    }
+    let outcome = run(ctx, operation).await;
+    if let Err(error) = &outcome {
+        if !is_final(error) {
+            return Err(error.clone());
+        }
+    }
+    let commit = match commit::prepare(ctx, &outcome).await {
+        Ok(commit) => commit,
+        Err(error) if is_final(&error) => return Ok(Attempt::Unrecorded(error)),
+        Err(error) => return Err(error),
+    };
+    debug_assert!(commit.ops.len() <= MAX_WRITE_OPS);
+    match env.store.write(commit.ops).await {
+        Ok(()) => {
+            if commit.record_apart {
+                let until = ctx.accepted_ms + env.config.keep_records_ms();
+                env.apart.learn(&target, Some(until));
+            }
+            Ok(Attempt::Done(outcome))
+        }
+        Err(StoreError::ConditionFailed {
+            index: Some(0),
+            current,
+        }) if commit.record_apart => {
+            tracing::debug!("duplicate: the store refused its result record as present");
+            let stored = match current {
+                Some(record) => Some(record),
+                None => {
+                    env.store
+                        .get(&record_key(&env.schema, &target, ctx.invocation.as_str()))
+                        .await?
+                }
+            };
+            Ok(Attempt::Done(stored_outcome(stored.as_ref())))
+        }
+        Err(StoreError::ConditionFailed { .. } | StoreError::TransactionConflict) => {
+            Ok(Attempt::Raced)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The answer to an invocation that ends without a commit: its stored outcome when its
+/// record is kept apart (a duplicate that would now fail differently), `error` otherwise.
+/// Only an object keeping its records apart when the invocation was accepted can hold
+/// such a record (see `records`), so others cost no read.
+pub(crate) async fn answer_unrecorded(
+    env: &Env,
+    target: &ObjectRef,
+    id: &InvocationId,
+    original: Option<&Item>,
+    accepted_ms: u64,
+    error: Error,
+) -> Result<Value, Error> {
+    if original.is_some_and(|item| records::is_apart(item, accepted_ms)) {
+        let key = record_key(&env.schema, target, id.as_str());
+        if let Some(record) = env.store.get(&key).await? {
+            tracing::debug!("duplicate: answered from its result record");
+            return stored_outcome(Some(&record));
+        }
+    }
+    Err(error)
+}
+
+/// The outcome stored in a result record kept apart.
+pub(crate) fn stored_outcome(record: Option<&Item>) -> Result<Value, Error> {
+    record
+        .and_then(|record| records::outcome(&Value::Object(record.clone())))
+        .unwrap_or_else(|| {
+            Err(Error::Store {
+                message: "a result record was reported present but could not be read".into(),
+            })
+        })
+}
+
+/// The read-only path: the target must exist; no write, no record.
+pub(crate) async fn read_only(
+    env: &Arc<Env>,
+    id: &InvocationId,
+    target: ObjectRef,
+    method: &str,
+    args: Value,
+) -> Result<Value, Error> {
+    let span = tracing::debug_span!("readonly", invocation = %id, object = %target, method);
+    async {
+        let handler = env.handler(&target.type_name)?;
+        let now = env.config.clock.now_ms();
+        let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), true, now);
+        if ctx.entry(&target).await?.fields.is_none() {
+            return Err(Error::not_found(&target.type_name, &target.id));
+        }
+        handler.call(&mut ctx, method, args).await
+    }
+    .instrument(span)
+    .await
+}
+
+/// Outcomes that are recorded as the invocation's answer. Store failures are not: the
+/// client retries them with the same id.
+pub(crate) fn is_final(error: &Error) -> bool {
+    !matches!(
+        error,
+        Error::Unavailable { .. } | Error::Store { .. } | Error::Conflict { .. }
+    )
+}
+
+/// Runs one operation in `ctx`.
+async fn run(ctx: &mut Ctx, operation: &Operation) -> Result<Value, Error> {
+    let target = ctx.this_ref().clone();
+    let (type_name, id) = (target.type_name.as_str(), target.id.as_str());
+    match operation {
+        Operation::Method { name, args } => {
+            let handler = ctx.env.handler(type_name)?;
+            handler.call(ctx, name, args.clone()).await
+        }
+        Operation::Create { fields } => ctx
+            .create(type_name, id, fields.clone())
+            .await
+            .map(|()| Value::Null),
+        Operation::Delete => ctx.delete(type_name, id).await.map(|()| Value::Null),
+        Operation::AddTo { field, ids } => {
+            for other in ids {
+                ctx.add_to(type_name, id, field, other).await?;
+            }
+            Ok(Value::Null)
+        }
+        Operation::RemoveFrom { field, ids } => {
+            for other in ids {
+                ctx.remove_from(type_name, id, field, other).await?;
+            }
+            Ok(Value::Null)
+        }
+        Operation::Set { field, value } => ctx
+            .set(type_name, id, field, value.clone())
+            .await
+            .map(|()| Value::Null),
+        Operation::Cascade => {
+            let budget = cascade_budget(ctx);
+            if cascade(ctx, &target, budget).await? {
+                queue_cascade(ctx, &target);
+            } else {
+                ctx.cascading = Some(false);
+            }
+            if let Some(entry) = ctx.objects.get_mut(&target) {
+                entry.state = State::Read;
+            }
+            Ok(Value::Null)
+        }
+    }
+}
+
+/// The method name of the runtime's own call that continues a chunked cascade.
+pub(crate) fn is_cascade(method: &str) -> bool {
+    method == CASCADE_METHOD
+}
+
+/// Waits before attempt `attempt + 1`: exponential with full jitter, capped.
+pub(crate) async fn back_off(config: &Config, attempt: u32) {
+    let base = config.backoff.as_micros() as u64;
+    let ceiling = base.saturating_mul(1 << attempt.min(8)).min(250_000);
+    let wait = fastrand::u64(0..=ceiling.max(1));
+    tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+}
+
+/// Refuses an invocation whose id (a UUID v7, or derived from one) is older than the dedup
+/// window at `now_ms`: its record may be gone, so running it could run it twice.
+pub(crate) fn check_age(id: &InvocationId, config: &Config, now_ms: u64) -> Result<(), Error> {
+    let root = id.as_str().split('.').next().unwrap_or("");
+    let Ok(uuid) = uuid::Uuid::parse_str(root) else {
+        return Ok(());
+    };
+    let Some(timestamp) = uuid.get_timestamp() else {
+        return Ok(());
+    };
+    let (seconds, nanos) = timestamp.to_unix();
+    let created_ms = seconds * 1000 + u64::from(nanos) / 1_000_000;
+    if now_ms.saturating_sub(created_ms) > config.window_ms() {
+        return Err(Error::Expired {
+            invocation: id.to_string(),
+        });
+    }
+    Ok(())
+}

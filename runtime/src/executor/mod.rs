@@ -1,0 +1,324 @@
+//! The exactly-once executor, in layers that depend one way:
+//!
+//! - [`context`]: what a method runs in — reads through the store, buffered changes,
+//!   collection reads — and what every context shares ([`ObjectHandler`]s, the store,
+//!   the schema, the settings);
+//! - `outbox` and `cascade`: storing asynchronous calls, and deleting relationships in
+//!   chunks, as parts of a commit;
+//! - `commit`: a finished context → one atomic, conditional write with the result record;
+//! - `execute`: one invocation from read to commit, with retries and duplicates, and the
+//!   read-only path; `setter`: the setter's single-request path;
+//! - this file: [`Runtime`], the entry points; `delivery`: the outbox's delivery.
+//!
+//! To follow one invocation: [`Runtime::invoke`] → `execute::mutate` → a [`Ctx`] runs the
+//! method → `commit::prepare` → the store's `write`.
+
+mod cascade;
+mod commit;
+pub(crate) mod context;
+mod delivery;
+mod execute;
+mod outbox;
+mod setter;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use self::context::{ApartHints, Env};
+pub use self::context::{Ctx, ObjectHandler};
+pub use self::delivery::OutboxCollector;
+use self::execute::{is_cascade, mutate, read_only, Operation};
+use crate::config::Config;
+use crate::error::Error;
+use crate::invocation::{Invocation, InvocationId, ObjectRef};
+use crate::layout::{object_key, user_fields};
+use crate::schema::{Relation, Schema};
+use crate::store::{Item, Store, DELETED};
+
+/// Builds a [`Runtime`].
+pub struct RuntimeBuilder {
+    store: Arc<dyn Store>,
+    schema: Schema,
+    handlers: BTreeMap<String, Arc<dyn ObjectHandler>>,
+    config: Config,
+}
+
+impl RuntimeBuilder {
+    /// Registers the handler of an object type.
+    pub fn handler(
+        mut self,
+        type_name: impl Into<String>,
+        handler: Arc<dyn ObjectHandler>,
+    ) -> Self {
+        self.handlers.insert(type_name.into(), handler);
+        self
+    }
+
+    /// Replaces the configuration.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The runtime.
+    pub fn build(self) -> Runtime {
+        Runtime {
+            env: Arc::new(Env {
+                store: self.store,
+                schema: self.schema,
+                handlers: self.handlers,
+                config: self.config,
+                apart: ApartHints::default(),
+            }),
+        }
+    }
+}
+
+/// Runs object methods exactly once over a [`Store`].
+#[derive(Clone)]
+pub struct Runtime {
+    env: Arc<Env>,
+}
+
+impl Runtime {
+    /// A runtime over `store` for the types of `schema`.
+    pub fn builder(store: Arc<dyn Store>, schema: Schema) -> RuntimeBuilder {
+        RuntimeBuilder {
+            store,
+            schema,
+            handlers: BTreeMap::new(),
+            config: Config::default(),
+        }
+    }
+
+    /// The store it runs on.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.env.store
+    }
+
+    /// The schema it serves.
+    pub fn schema(&self) -> &Schema {
+        &self.env.schema
+    }
+
+    /// The handler registered for `type_name`.
+    pub(crate) fn handler(&self, type_name: &str) -> Result<Arc<dyn ObjectHandler>, Error> {
+        self.env.handler(type_name)
+    }
+
+    /// Creates the tables of the schema that do not exist yet.
+    pub async fn ensure_tables(&self) -> Result<(), Error> {
+        Ok(self
+            .env
+            .store
+            .ensure_tables(&self.env.schema.tables())
+            .await?)
+    }
+
+    /// Runs a declared method. Read-only methods take the read path; the rest run exactly
+    /// once per invocation id.
+    pub async fn invoke(&self, invocation: &Invocation) -> Result<Value, Error> {
+        if invocation.method.starts_with('_') {
+            return Err(Error::validation(format!(
+                "`{}` is not a method: names starting with `_` belong to the runtime",
+                invocation.method
+            )));
+        }
+        self.dispatch(invocation).await
+    }
+
+    /// Runs a method, or one of the runtime's own calls that the outbox carries.
+    pub(crate) async fn dispatch(&self, invocation: &Invocation) -> Result<Value, Error> {
+        let target = ObjectRef::new(&invocation.type_name, &invocation.object);
+        if is_cascade(&invocation.method) {
+            return mutate(&self.env, &invocation.id, target, Operation::Cascade).await;
+        }
+        let handler = self.env.handler(&invocation.type_name)?;
+        if handler.is_readonly(&invocation.method) {
+            return read_only(
+                &self.env,
+                &invocation.id,
+                target,
+                &invocation.method,
+                invocation.args.clone(),
+            )
+            .await;
+        }
+        let operation = Operation::Method {
+            name: invocation.method.clone(),
+            args: invocation.args.clone(),
+        };
+        mutate(&self.env, &invocation.id, target, operation).await
+    }
+
+    /// Creates an object (`AlreadyExists` if it exists).
+    pub async fn create(
+        &self,
+        id: &InvocationId,
+        type_name: &str,
+        object: &str,
+        fields: Item,
+    ) -> Result<(), Error> {
+        let target = ObjectRef::new(type_name, object);
+        mutate(&self.env, id, target, Operation::Create { fields })
+            .await
+            .map(drop)
+    }
+
+    /// Deletes an object with its relationship edges on both sides.
+    pub async fn delete(
+        &self,
+        id: &InvocationId,
+        type_name: &str,
+        object: &str,
+    ) -> Result<(), Error> {
+        mutate(
+            &self.env,
+            id,
+            ObjectRef::new(type_name, object),
+            Operation::Delete,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Adds objects to a collection of `object` (see [`Ctx::add_to`]).
+    pub async fn add_to(
+        &self,
+        id: &InvocationId,
+        type_name: &str,
+        object: &str,
+        field: &str,
+        ids: &[String],
+    ) -> Result<(), Error> {
+        let operation = Operation::AddTo {
+            field: field.to_string(),
+            ids: ids.to_vec(),
+        };
+        mutate(&self.env, id, ObjectRef::new(type_name, object), operation)
+            .await
+            .map(drop)
+    }
+
+    /// Removes objects from a collection of `object` (see [`Ctx::remove_from`]).
+    pub async fn remove_from(
+        &self,
+        id: &InvocationId,
+        type_name: &str,
+        object: &str,
+        field: &str,
+        ids: &[String],
+    ) -> Result<(), Error> {
+        let operation = Operation::RemoveFrom {
+            field: field.to_string(),
+            ids: ids.to_vec(),
+        };
+        mutate(&self.env, id, ObjectRef::new(type_name, object), operation)
+            .await
+            .map(drop)
+    }
+
+    /// Sets one field. A plain field takes the fast path: one conditional update that
+    /// also recognises a duplicate. Read-only fields are refused; references that are one
+    /// side of a relationship take the general path, which moves the edge too.
+    pub async fn set_field(
+        &self,
+        id: &InvocationId,
+        type_name: &str,
+        object: &str,
+        field: &str,
+        value: Value,
+    ) -> Result<(), Error> {
+        let object_type = self
+            .env
+            .schema
+            .object(type_name)
+            .ok_or_else(|| Error::validation(format!("unknown object type `{type_name}`")))?;
+        if field.starts_with('_') {
+            return Err(Error::validation(format!(
+                "`{field}` is not a field: names starting with `_` belong to the runtime"
+            )));
+        }
+        if object_type.readonly.iter().any(|name| name == field) {
+            return Err(Error::validation(format!(
+                "`{type_name}.{field}` is read-only: it is set when the object is created and never changes"
+            )));
+        }
+        let target = ObjectRef::new(type_name, object);
+        match object_type.relations.get(field) {
+            Some(Relation::BackReference { .. }) => {
+                let operation = Operation::Set {
+                    field: field.to_string(),
+                    value,
+                };
+                mutate(&self.env, id, target, operation).await.map(drop)
+            }
+            Some(_) => Err(Error::validation(format!(
+                "`{type_name}.{field}` is a collection: use add_to / remove_from"
+            ))),
+            None => setter::set_field(&self.env, id, &target, field, value).await,
+        }
+    }
+
+    /// The fields of an object (one consistent read); `NotFound` if it does not exist.
+    pub async fn get(&self, type_name: &str, object: &str) -> Result<Item, Error> {
+        let target = ObjectRef::new(type_name, object);
+        let item = self
+            .env
+            .store
+            .get(&object_key(&self.env.schema, &target))
+            .await?;
+        item.filter(|item| !item.contains_key(DELETED))
+            .map(|item| user_fields(&item))
+            .ok_or_else(|| Error::not_found(type_name, object))
+    }
+
+    /// True when the object exists (one consistent read).
+    pub async fn exists(&self, type_name: &str, object: &str) -> Result<bool, Error> {
+        match self.get(type_name, object).await {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The ids in a collection of `object`: the edge query's pages, nothing else.
+    pub async fn collection_ids(
+        &self,
+        type_name: &str,
+        object: &str,
+        field: &str,
+    ) -> Result<Vec<String>, Error> {
+        let mut ctx = self.read_ctx(type_name, object);
+        ctx.collection_ids(type_name, object, field).await
+    }
+
+    /// The objects in a collection of `object`: the edge query's pages plus one batched
+    /// read per 100 objects, the batches in parallel — never one read per object.
+    pub async fn collection(
+        &self,
+        type_name: &str,
+        object: &str,
+        field: &str,
+    ) -> Result<Vec<(String, Item)>, Error> {
+        let mut ctx = self.read_ctx(type_name, object);
+        ctx.collection(type_name, object, field).await
+    }
+
+    fn read_ctx(&self, type_name: &str, object: &str) -> Ctx {
+        Ctx::new(
+            self.env.clone(),
+            InvocationId::new(),
+            ObjectRef::new(type_name, object),
+            true,
+            self.env.config.clock.now_ms(),
+        )
+    }
+
+    /// What every context of this runtime shares.
+    pub(crate) fn env(&self) -> &Arc<Env> {
+        &self.env
+    }
+}

@@ -1,0 +1,47 @@
+//! Where the runtime keeps things in a store: an object's item, its relationship edges
+//! and its result records all live in the object's partition of its type's table, told
+//! apart by the sort key. Attribute names starting with `_` belong to the runtime.
+
+use crate::invocation::ObjectRef;
+use crate::schema::Schema;
+use crate::store::{Item, Key};
+
+/// The sort key of an object's own item.
+pub const OBJECT_SK: &str = "#";
+
+/// The sort-key prefix of a result record kept as an item of its own: `inv#<invocation>`.
+pub const RECORD_PREFIX: &str = "inv#";
+
+/// The attribute on a tombstone whose relationships are still being removed in chunks.
+pub(crate) const CASCADING: &str = "_cascading";
+
+/// The item of an object.
+pub(crate) fn object_key(schema: &Schema, object: &ObjectRef) -> Key {
+    Key::new(schema.table(&object.type_name), &object.id, OBJECT_SK)
+}
+
+/// Where a relationship edge lives: in `owner`'s partition, pointing at `other`.
+pub(crate) fn edge_key(schema: &Schema, owner: &ObjectRef, field: &str, other: &str) -> Key {
+    Key::new(
+        schema.table(&owner.type_name),
+        &owner.id,
+        format!("rel#{field}#{other}"),
+    )
+}
+
+/// Where the result record of `invocation` on `target` lives when it is kept apart.
+pub(crate) fn record_key(schema: &Schema, target: &ObjectRef, invocation: &str) -> Key {
+    Key::new(
+        schema.table(&target.type_name),
+        &target.id,
+        format!("{RECORD_PREFIX}{invocation}"),
+    )
+}
+
+/// The user's fields of a stored item (system attributes start with `_`).
+pub fn user_fields(item: &Item) -> Item {
+    item.iter()
+        .filter(|(name, _)| !name.starts_with('_'))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
