@@ -30,6 +30,27 @@ use crate::store::{Item, APART, DELETED, EXPIRES, INVOCATIONS};
 /// apart, so one large result never weighs on every later call of its object.
 pub(crate) const INLINE_RECORD_BYTES: usize = 400;
 
+/// The largest outcome a record can hold, in bytes as DynamoDB counts them: an item holds
+/// at most 400 KB, and the record's key and bookkeeping need the rest.
+pub(crate) const MAX_RECORD_BYTES: usize = 399 * 1024;
+
+/// `outcome`, or a validation error when it is too large to record: an outcome that could
+/// not be stored could not be given to a retry, so the call must not take effect.
+pub(crate) fn recordable(outcome: Result<Value, Error>, what: &str) -> Result<Value, Error> {
+    let size = match &outcome {
+        Ok(value) => value_size(value),
+        Err(_) => return outcome,
+    };
+    if size > MAX_RECORD_BYTES {
+        return Err(Error::validation(format!(
+            "the result of {what} is {} KB; a result is recorded for retries and can be at most {} KB",
+            size.div_ceil(1024),
+            MAX_RECORD_BYTES / 1024
+        )));
+    }
+    outcome
+}
+
 /// Where a commit writes its result record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Placement {

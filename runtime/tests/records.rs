@@ -28,6 +28,7 @@ on_both_stores!(
     the_switch_to_records_apart_is_sticky,
     a_new_process_recognises_a_setter_kept_apart,
     setters_alone_keep_the_item_small,
+    a_result_too_large_to_record_changes_nothing,
 );
 
 fn call(object: &str, method: &str, args: Value) -> Invocation {
@@ -317,7 +318,7 @@ fn now_seconds() -> u64 {
 /// The embedded store deletes expired tombstones and records by itself.
 #[tokio::test]
 async fn the_embedded_store_sweeps_what_expired() {
-    use nubes_runtime::store::sqlite::{SqliteStore, SWEEP_EVERY_WRITES};
+    use nubes_runtime::store::sqlite::{SqliteStore, SWEEP_BATCH, SWEEP_EVERY_WRITES};
     use nubes_runtime::{Clock, ManualClock, SystemClock};
     let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
     let sqlite = Arc::new(
@@ -351,6 +352,16 @@ async fn the_embedded_store_sweeps_what_expired() {
             .len()
     };
     assert!(records(store.clone()).await > 0, "no record was kept apart");
+    // More items than one sweep looks at: the sweeps must go round the whole database.
+    for n in 0..2 * SWEEP_BATCH {
+        make(
+            &runtime,
+            "Counter",
+            &format!("filler-{n}"),
+            json!({ "count": 0 }),
+        )
+        .await;
+    }
     // Nothing has expired yet: a sweep keeps everything.
     assert_eq!(sqlite.sweep_expired(), Ok(0));
     clock.advance(config.tombstone_ttl() + Duration::from_secs(2));
@@ -366,7 +377,7 @@ async fn the_embedded_store_sweeps_what_expired() {
         )
         .await
         .expect("create");
-    for n in 0..SWEEP_EVERY_WRITES {
+    for n in 0..4 * SWEEP_EVERY_WRITES {
         let id = InvocationId::from(format!("set-{n}").as_str());
         runtime
             .set_field(&id, "Counter", "other", "count", json!(1))
@@ -513,5 +524,24 @@ async fn setters_alone_keep_the_item_small(store: Arc<dyn Store>) {
     assert!(
         bytes <= 1024,
         "{bytes} bytes of runtime attributes: {item:?}"
+    );
+}
+
+/// A result too large to keep for retries is refused, and the call changes nothing — the
+/// same on both stores (DynamoDB could not store it, SQLite could).
+async fn a_result_too_large_to_record_changes_nothing(store: Arc<dyn Store>) {
+    let runtime = samples::runtime(store.clone(), Config::default()).await;
+    make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
+    let huge = call("c", "incrementAndEcho", json!({ "size": 500 * 1024 }));
+    let refused = runtime.invoke(&huge).await;
+    assert!(
+        matches!(&refused, Err(Error::Validation { message }) if message.contains("result of Counter `c`.incrementAndEcho is 501 KB")),
+        "{refused:?}"
+    );
+    assert_eq!(runtime.invoke(&huge).await, refused, "its retry");
+    assert_eq!(
+        count(&raw(store.as_ref(), "c").await),
+        0,
+        "the refused call changed state"
     );
 }

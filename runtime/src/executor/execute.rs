@@ -115,7 +115,7 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
             )))
         }
     }
-    let outcome = run(ctx, operation).await;
+    let outcome = records::recordable(run(ctx, operation).await, &describe(&target, operation));
     if let Err(error) = &outcome {
         if !is_final(error) {
             return Err(error.clone());
@@ -210,6 +210,14 @@ pub(crate) async fn read_only(
     }
     .instrument(span)
     .await
+}
+
+/// The call, for messages: `Counter `c`.increment`.
+fn describe(target: &ObjectRef, operation: &Operation) -> String {
+    match operation {
+        Operation::Method { name, .. } => format!("{target}.{name}"),
+        _ => target.to_string(),
+    }
 }
 
 /// Outcomes that are recorded as the invocation's answer. Store failures are not: the

@@ -1,4 +1,6 @@
-//! The embedded store: one SQLite database (a file in WAL mode, or in memory). Items are
+//! The embedded store: one SQLite database (a file in WAL mode, or in memory). A file's
+//! write-ahead log is copied into the database by a thread of its own, so no call waits
+//! for that copy and its `fsync`. Items are
 //! rows of one SQL table keyed by (table, pk, sk) holding the attributes as JSON; the
 //! tables created by `ensure_tables` are recorded so a missing table is an error, as it
 //! is on DynamoDB. Every write runs in one SQLite transaction, so conditions and writes
@@ -11,14 +13,19 @@
 //!
 //! Items with an expiry (`_ttl`, seconds since the epoch: tombstones, result records,
 //! set-aside outbox messages) are deleted by the store itself once expired, as DynamoDB's
-//! TTL does: every [`SWEEP_EVERY_WRITES`] writes it removes up to [`SWEEP_BATCH`] of them,
-//! so the database does not grow forever under steady load. Until then an expired item
+//! TTL does: every [`SWEEP_EVERY_WRITES`] writes it looks at the next [`SWEEP_BATCH`]
+//! items in key order (wrapping around at the end) and deletes the expired ones among
+//! them. That reads four items per write, so it passes over the whole database while it
+//! grows by at most a quarter, and the database does not grow forever under steady load.
+//! (An index by expiry would find them without reading, but every write of an expiring
+//! item would then write one more page.) Until then an expired item
 //! still reads like any other, as on DynamoDB.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -35,8 +42,14 @@ use crate::config::{Clock, SystemClock};
 
 /// How many writes pass between two sweeps of expired items.
 pub const SWEEP_EVERY_WRITES: u64 = 256;
-/// The most expired items one sweep deletes.
+/// How many items one sweep looks at.
 pub const SWEEP_BATCH: usize = 1024;
+
+/// How often the checkpointer copies the write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+/// The log's size, in pages, past which a write checkpoints by itself: only reached when
+/// the checkpointer falls behind, so the log never grows without bound.
+const CHECKPOINT_FALLBACK_PAGES: i64 = 16_384;
 
 /// A [`Store`] on SQLite.
 pub struct SqliteStore {
@@ -44,11 +57,72 @@ pub struct SqliteStore {
     stats: Stats,
     clock: Arc<dyn Clock>,
     writes: AtomicU64,
+    /// Declared last: dropped after the connection, so its final checkpoint sees every
+    /// write.
+    _checkpointer: Option<Checkpointer>,
+}
+
+/// Copies the write-ahead log into the database file on a thread of its own, with a
+/// connection of its own, so that no call waits for that copy (and its `fsync`) as the
+/// write that fills the log otherwise does. Stops when dropped.
+struct Checkpointer {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Self, StoreError> {
+        let connection = Connection::open(path).map_err(sql_error)?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(sql_error)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("nubes-sqlite-checkpoint".into())
+            .spawn(move || loop {
+                std::thread::park_timeout(CHECKPOINT_EVERY);
+                let done = stopped.load(Ordering::Relaxed);
+                // PASSIVE: copies what it can without waiting for, or blocking, writers.
+                let checkpoint = if done { "TRUNCATE" } else { "PASSIVE" };
+                if let Err(error) = connection.query_row(
+                    &format!("PRAGMA wal_checkpoint({checkpoint})"),
+                    [],
+                    |_| Ok(()),
+                ) {
+                    tracing::debug!(%error, "checkpoint failed; the next one retries");
+                }
+                if done {
+                    return;
+                }
+            })
+            .map_err(|error| {
+                StoreError::Invalid(format!("could not start the checkpoint thread: {error}"))
+            })?;
+        Ok(Checkpointer {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            if thread.join().is_err() {
+                tracing::warn!("the checkpoint thread panicked");
+            }
+        }
+    }
 }
 
 struct Inner {
     connection: Connection,
     tables: HashSet<String>,
+    /// The key after which the next sweep looks; `None` to start from the first.
+    swept_to: Option<(String, String, String)>,
 }
 
 const SCHEMA: &str = "
@@ -62,11 +136,9 @@ const SCHEMA: &str = "
     ) WITHOUT ROWID;
 ";
 
-/// The expiry column (seconds since the epoch, from the item's `_ttl`) and its index;
-/// added to databases made before it existed.
+/// The expiry column (seconds since the epoch, from the item's `_ttl`), added to databases
+/// made before it existed.
 const EXPIRY_COLUMN: &str = "ALTER TABLE nubes_items ADD COLUMN expires INTEGER";
-const EXPIRY_INDEX: &str = "CREATE INDEX IF NOT EXISTS nubes_items_expires
-    ON nubes_items (expires) WHERE expires IS NOT NULL";
 
 fn sql_error(error: rusqlite::Error) -> StoreError {
     match error {
@@ -80,8 +152,10 @@ fn sql_error(error: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the database file at `path`, in WAL mode.
+    /// Opens (or creates) the database file at `path`, in WAL mode, with a thread that
+    /// checkpoints the log in the background.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
         let connection = Connection::open(path).map_err(sql_error)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
@@ -90,9 +164,14 @@ impl SqliteStore {
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql_error)?;
         connection
-            .busy_timeout(std::time::Duration::from_secs(5))
+            .pragma_update(None, "wal_autocheckpoint", CHECKPOINT_FALLBACK_PAGES)
             .map_err(sql_error)?;
-        Self::from_connection(connection)
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(sql_error)?;
+        let mut store = Self::from_connection(connection)?;
+        store._checkpointer = Some(Checkpointer::start(path)?);
+        Ok(store)
     }
 
     /// A fresh database in memory, gone when the store is dropped.
@@ -107,22 +186,54 @@ impl SqliteStore {
         self
     }
 
-    /// Deletes up to [`SWEEP_BATCH`] items whose `_ttl` has passed and returns how many.
-    /// Called every [`SWEEP_EVERY_WRITES`] writes; free, like DynamoDB's TTL deletes: it
-    /// counts no round trip and no capacity unit.
+    /// Looks at the next [`SWEEP_BATCH`] items after the previous sweep, in key order
+    /// (from the first item again after the last), deletes those whose `_ttl` has passed
+    /// and returns how many it deleted. Called every [`SWEEP_EVERY_WRITES`] writes; free,
+    /// like DynamoDB's TTL deletes: it counts no round trip and no capacity unit.
     pub fn sweep_expired(&self) -> Result<usize, StoreError> {
         let now_seconds = i64::try_from(self.clock.now_ms() / 1000).unwrap_or(i64::MAX);
         let batch = i64::try_from(SWEEP_BATCH).unwrap_or(i64::MAX);
-        let inner = self.lock()?;
-        inner
-            .connection
-            .execute(
-                "DELETE FROM nubes_items WHERE (tbl, pk, sk) IN (
-                     SELECT tbl, pk, sk FROM nubes_items
-                     WHERE expires IS NOT NULL AND expires < ?1 LIMIT ?2)",
-                params![now_seconds, batch],
-            )
-            .map_err(sql_error)
+        let mut inner = self.lock()?;
+        let (tbl, pk, sk) = inner.swept_to.clone().unwrap_or_default();
+        let rows = {
+            let mut statement = inner
+                .connection
+                .prepare_cached(
+                    "SELECT tbl, pk, sk, expires FROM nubes_items WHERE (tbl, pk, sk) > (?1, ?2, ?3)
+                     ORDER BY tbl, pk, sk LIMIT ?4",
+                )
+                .map_err(sql_error)?;
+            let rows = statement
+                .query_map(params![tbl, pk, sk, batch], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<i64>>(3)?,
+                    ))
+                })
+                .map_err(sql_error)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(sql_error)?
+        };
+        inner.swept_to = if rows.len() < SWEEP_BATCH {
+            None
+        } else {
+            rows.last()
+                .map(|(tbl, pk, sk, _)| (tbl.clone(), pk.clone(), sk.clone()))
+        };
+        let transaction = inner.connection.transaction().map_err(sql_error)?;
+        let mut deleted = 0;
+        for (tbl, pk, sk, _) in rows
+            .iter()
+            .filter(|(.., expires)| expires.is_some_and(|at| at < now_seconds))
+        {
+            deleted += transaction
+                .prepare_cached("DELETE FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3")
+                .and_then(|mut statement| statement.execute(params![tbl, pk, sk]))
+                .map_err(sql_error)?;
+        }
+        transaction.commit().map_err(sql_error)?;
+        Ok(deleted)
     }
 
     /// Counts a write and sweeps expired items when it is time to.
@@ -143,7 +254,6 @@ impl SqliteStore {
         if !has_expiry {
             connection.execute(EXPIRY_COLUMN, []).map_err(sql_error)?;
         }
-        connection.execute(EXPIRY_INDEX, []).map_err(sql_error)?;
         let tables = {
             let mut statement = connection
                 .prepare("SELECT name FROM nubes_tables")
@@ -156,10 +266,15 @@ impl SqliteStore {
             names
         };
         Ok(SqliteStore {
-            inner: Mutex::new(Inner { connection, tables }),
+            inner: Mutex::new(Inner {
+                connection,
+                tables,
+                swept_to: None,
+            }),
             stats: Stats::default(),
             clock: Arc::new(SystemClock),
             writes: AtomicU64::new(0),
+            _checkpointer: None,
         })
     }
 
@@ -200,6 +315,21 @@ fn parse_item(text: &str) -> Result<Item, StoreError> {
 }
 
 fn write_item(connection: &Connection, key: &Key, item: &Item) -> Result<(), StoreError> {
+    store_item(connection, key, item, "INSERT OR REPLACE").map(drop)
+}
+
+/// Inserts `item` at `key` unless an item is there already; false when one is.
+fn insert_new_item(connection: &Connection, key: &Key, item: &Item) -> Result<bool, StoreError> {
+    store_item(connection, key, item, "INSERT OR IGNORE").map(|inserted| inserted == 1)
+}
+
+/// Writes `item` at `key` with `verb` (an `INSERT` form); returns the rows changed.
+fn store_item(
+    connection: &Connection,
+    key: &Key,
+    item: &Item,
+    verb: &str,
+) -> Result<usize, StoreError> {
     let text = serde_json::to_string(item).map_err(|error| {
         StoreError::Invalid(format!("an item cannot be stored as JSON: {error}"))
     })?;
@@ -209,15 +339,13 @@ fn write_item(connection: &Connection, key: &Key, item: &Item) -> Result<(), Sto
         .and_then(serde_json::Value::as_f64)
         .map(|seconds| seconds as i64);
     connection
-        .prepare_cached(
-            "INSERT OR REPLACE INTO nubes_items (tbl, pk, sk, item, expires)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
+        .prepare_cached(&format!(
+            "{verb} INTO nubes_items (tbl, pk, sk, item, expires) VALUES (?1, ?2, ?3, ?4, ?5)"
+        ))
         .and_then(|mut statement| {
             statement.execute(params![key.table, key.pk, key.sk, text, expires])
         })
-        .map_err(sql_error)?;
-    Ok(())
+        .map_err(sql_error)
 }
 
 /// An item's size as DynamoDB counts it, `None` when absent.
@@ -353,9 +481,24 @@ impl Store for SqliteStore {
             .map_err(sql_error)?;
         let mut sizes = Vec::with_capacity(ops.len());
         for (index, op) in ops.iter().enumerate() {
+            // A new item: inserting it is its check (one statement, not a read and a write).
+            let new_item = match op {
+                WriteOp::Put {
+                    key,
+                    item,
+                    condition: Condition::Absent,
+                } => Some((key, item)),
+                _ => None,
+            };
+            if let Some((key, item)) = new_item {
+                if insert_new_item(&transaction, key, item)? {
+                    sizes.push((None, Some(item_size(key, item))));
+                    continue;
+                }
+            }
             let current = read_item(&transaction, op.key())?;
             let before = size_of(op.key(), current.as_ref());
-            if !condition_holds(op.condition(), current.as_ref()) {
+            if new_item.is_some() || !condition_holds(op.condition(), current.as_ref()) {
                 // A single failed conditional write is charged as DynamoDB charges it; a
                 // canceled transaction is not.
                 if ops.len() == 1 && !matches!(op, WriteOp::Check { .. }) {
