@@ -60,8 +60,9 @@ pub struct Config {
     pub backoff: Duration,
     /// How many relationship edges one query page returns. Default 1000.
     pub page_size: usize,
-    /// How long a deleted object's tombstone is kept; `None` (the default) means twice the
-    /// dedup window. Never less than the dedup window.
+    /// How long a deleted object's tombstone is kept, from its last commit; `None` (the
+    /// default) means twice the dedup window. Never less than the record retention (one
+    /// and a half windows).
     pub tombstone_ttl: Option<Duration>,
     /// How long an outbox message that was set aside (unreadable, or too old to run
     /// safely) is kept for an operator to look at. Default 14 days.

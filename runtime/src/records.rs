@@ -31,8 +31,8 @@ use crate::store::{Item, APART, DELETED, EXPIRES, INVOCATIONS};
 pub(crate) const INLINE_RECORD_BYTES: usize = 400;
 
 /// The largest outcome a record can hold, in bytes as DynamoDB counts them: an item holds
-/// at most 400 KB, and the record's key and bookkeeping need the rest.
-pub(crate) const MAX_RECORD_BYTES: usize = 399 * 1024;
+/// at most 400 KB, and the record's key (up to 3 KB) and bookkeeping need the rest.
+pub(crate) const MAX_RECORD_BYTES: usize = 396 * 1024;
 
 /// `outcome`, or a validation error when it is too large to record: an outcome that could
 /// not be stored could not be given to a retry, so the call must not take effect.

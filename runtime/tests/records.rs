@@ -29,6 +29,8 @@ on_both_stores!(
     a_new_process_recognises_a_setter_kept_apart,
     setters_alone_keep_the_item_small,
     a_result_too_large_to_record_changes_nothing,
+    a_tombstone_that_records_lives_on,
+    ids_from_far_ahead_are_refused,
 );
 
 fn call(object: &str, method: &str, args: Value) -> Invocation {
@@ -544,4 +546,145 @@ async fn a_result_too_large_to_record_changes_nothing(store: Arc<dyn Store>) {
         0,
         "the refused call changed state"
     );
+}
+
+/// A commit that records on a tombstone (a refused create, a cascade chunk) extends its
+/// life, so the record — or the `_apart` that points to it — outlives any retry.
+async fn a_tombstone_that_records_lives_on(store: Arc<dyn Store>) {
+    let config = Config::default();
+    let runtime = samples::runtime(store.clone(), config.clone()).await;
+    let soon = now_seconds() + 60;
+    let tombstone = json!({ "_del": true, "_cascading": true, "_v": 1, "_ttl": soon });
+    store
+        .write(vec![nubes_runtime::store::WriteOp::Put {
+            key: Key::new("Counter", "t", OBJECT_SK),
+            item: samples::fields(tombstone),
+            condition: nubes_runtime::store::Condition::Always,
+        }])
+        .await
+        .expect("a tombstone");
+    let create = InvocationId::new();
+    let fields = samples::fields(json!({ "count": 1 }));
+    let refused = runtime
+        .create(&create, "Counter", "t", fields.clone())
+        .await;
+    assert!(
+        matches!(&refused, Err(Error::Validation { .. })),
+        "{refused:?}"
+    );
+    let item = raw(store.as_ref(), "t").await;
+    let expires = item.get(EXPIRES).and_then(Value::as_u64).unwrap_or(0);
+    let at_least = now_seconds() + config.tombstone_ttl().as_secs() - 5;
+    assert!(
+        expires >= at_least,
+        "the tombstone still expires at {expires}, before {at_least}"
+    );
+    assert_eq!(
+        runtime.create(&create, "Counter", "t", fields).await,
+        refused
+    );
+}
+
+/// An id made further ahead of the runtime's clock than the margin kept for clocks that
+/// run ahead would outlive its record: it is refused.
+async fn ids_from_far_ahead_are_refused(store: Arc<dyn Store>) {
+    use nubes_runtime::{Clock, ManualClock, SystemClock};
+    let behind = Duration::from_secs(60 * 60);
+    let clock = Arc::new(ManualClock::new(
+        SystemClock.now_ms() - behind.as_millis() as u64,
+    ));
+    let config = Config {
+        clock,
+        ..Config::default()
+    };
+    let runtime = samples::runtime(store.clone(), config).await;
+    let fields = samples::fields(json!({ "count": 0 }));
+    let refused = runtime
+        .create(&InvocationId::new(), "Counter", "c", fields)
+        .await;
+    assert!(
+        matches!(&refused, Err(Error::Validation { message }) if message.contains("ahead of this clock")),
+        "{refused:?}"
+    );
+}
+
+/// A retry accepted at the very end of the window whose method runs long must not meet
+/// an expired, swept record at its commit and run again: it is refused as too old.
+#[tokio::test]
+async fn a_slow_retry_at_the_end_of_the_window_runs_once() {
+    use nubes_runtime::store::sqlite::SqliteStore;
+    use nubes_runtime::{Clock, ManualClock, SystemClock};
+    let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
+    let sqlite = Arc::new(
+        SqliteStore::in_memory()
+            .expect("a store")
+            .with_clock(clock.clone()),
+    );
+    let store: Arc<dyn Store> = sqlite.clone();
+    let config = Config {
+        clock: clock.clone(),
+        inline_records: 0,
+        ..Config::default()
+    };
+    let runtime = samples::runtime(store.clone(), config.clone()).await;
+    make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
+    let (slow_clock, slow_store) = (clock.clone(), sqlite.clone());
+    let window = config.dedup_window;
+    let hook = samples::register_hook(
+        "slow",
+        Arc::new(move || {
+            // The method runs for most of a window, and expired items are swept.
+            slow_clock.advance(window * 3 / 5);
+            let _swept = slow_store.sweep_expired();
+        }),
+    );
+    let first = call("c", "incrementAfter", json!({}));
+    assert_eq!(runtime.invoke(&first).await, Ok(json!(1)));
+    clock.advance(window - Duration::from_secs(1));
+    let retry = Invocation {
+        args: json!({ "hook": hook }),
+        ..first.clone()
+    };
+    let outcome = runtime.invoke(&retry).await;
+    assert!(
+        matches!(&outcome, Err(Error::Expired { .. })),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        count(&raw(store.as_ref(), "c").await),
+        1,
+        "the retry ran again"
+    );
+}
+
+/// A database file made before items had an expiry column gains it, filled in from the
+/// items, so what expired there is swept too.
+#[tokio::test]
+async fn an_older_database_file_is_swept_too() {
+    use nubes_runtime::store::sqlite::SqliteStore;
+    let dir = std::env::temp_dir().join(format!("nubes-older-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let path = dir.join("older.sqlite");
+    let older = rusqlite::Connection::open(&path).expect("an SQLite file");
+    older
+        .execute_batch(
+            r#"CREATE TABLE nubes_tables (name TEXT PRIMARY KEY NOT NULL);
+               INSERT INTO nubes_tables VALUES ('Counter');
+               CREATE TABLE nubes_items (
+                   tbl TEXT NOT NULL, pk TEXT NOT NULL, sk TEXT NOT NULL, item TEXT NOT NULL,
+                   PRIMARY KEY (tbl, pk, sk)) WITHOUT ROWID;
+               INSERT INTO nubes_items VALUES
+                   ('Counter', 'gone', '#', '{"_del": true, "_ttl": 1}'),
+                   ('Counter', 'kept', '#', '{"count": 1}');"#,
+        )
+        .expect("the older layout");
+    drop(older);
+    let store = SqliteStore::open(&path).expect("the older file opens");
+    assert_eq!(store.sweep_expired(), Ok(1));
+    let gone = store.get(&Key::new("Counter", "gone", OBJECT_SK)).await;
+    assert_eq!(gone, Ok(None), "the expired tombstone stayed");
+    let kept = store.get(&Key::new("Counter", "kept", OBJECT_SK)).await;
+    assert!(matches!(kept, Ok(Some(_))), "an item without expiry went");
+    drop(store);
+    std::fs::remove_dir_all(&dir).expect("removing the temp dir");
 }

@@ -263,6 +263,14 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
         };
         if is_root {
             keep_cascade_marks(ctx, entry, &mut item);
+            if entry.fields.is_none() {
+                // A tombstone that records an outcome lives a whole tombstone period
+                // past it, so a retry finds the record (or the `_apart` pointing to it).
+                let ttl = config.tombstone_ttl().as_millis() as u64;
+                let expires = records::expiry_seconds(now, ttl);
+                let kept = item.get(EXPIRES).and_then(Value::as_u64).unwrap_or(0);
+                item.insert(EXPIRES.to_string(), Value::from(expires.max(kept)));
+            }
         }
         let mine = is_root.then(|| (ctx.invocation.as_str(), record.clone(), placement));
         records::keep_books(entry.original.as_ref(), &mut item, mine, now, config);

@@ -127,6 +127,7 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
         Err(error) => return Err(error),
     };
     debug_assert!(commit.ops.len() <= MAX_WRITE_OPS);
+    check_age(&ctx.invocation, &env.config, env.config.clock.now_ms())?;
     match env.store.write(commit.ops).await {
         Ok(()) => {
             if commit.record_apart {
@@ -170,6 +171,7 @@ pub(crate) async fn answer_unrecorded(
     error: Error,
 ) -> Result<Value, Error> {
     if original.is_some_and(|item| records::is_apart(item, accepted_ms)) {
+        check_age(id, &env.config, env.config.clock.now_ms())?;
         let key = record_key(&env.schema, target, id.as_str());
         if let Some(record) = env.store.get(&key).await? {
             tracing::debug!("duplicate: answered from its result record");
@@ -288,7 +290,9 @@ pub(crate) async fn back_off(config: &Config, attempt: u32) {
 }
 
 /// Refuses an invocation whose id (a UUID v7, or derived from one) is older than the dedup
-/// window at `now_ms`: its record may be gone, so running it could run it twice.
+/// window at `now_ms`: its record may be gone, so running it could run it twice. Checked
+/// when the invocation is accepted and again right before its commit, when a duplicate
+/// may meet its record: a method that ran long must not outlive the record it would find.
 pub(crate) fn check_age(id: &InvocationId, config: &Config, now_ms: u64) -> Result<(), Error> {
     let root = id.as_str().split('.').next().unwrap_or("");
     let Ok(uuid) = uuid::Uuid::parse_str(root) else {
@@ -303,6 +307,13 @@ pub(crate) fn check_age(id: &InvocationId, config: &Config, now_ms: u64) -> Resu
         return Err(Error::Expired {
             invocation: id.to_string(),
         });
+    }
+    // Records are kept half a window past the window for clocks running ahead by up to
+    // that much; an id further ahead would outlive its record.
+    if created_ms.saturating_sub(now_ms) > config.window_ms() / 2 {
+        return Err(Error::validation(format!(
+            "invocation {id} was made more than half the dedup window ahead of this clock: check the client's clock"
+        )));
     }
     Ok(())
 }

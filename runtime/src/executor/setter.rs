@@ -44,6 +44,7 @@ pub(crate) async fn set_field(
         let mut known = Known::Nothing;
         for attempt in 1..=config.max_attempts {
             let now = config.clock.now_ms();
+            check_age(id, config, now)?;
             let record = records::record(&Ok(Value::Null), now);
             let mut update = Update {
                 bump_version: true,
@@ -101,7 +102,9 @@ pub(crate) async fn set_field(
             match placement {
                 Placement::Inline => update.add_invocations.push((id.0.clone(), record)),
                 Placement::Apart => {
-                    // The `_apart` of the item only ever moves forward.
+                    // Known the item, `_apart` moves only forward; a blind write sets it to
+                    // this record's retention, which lies past every earlier one but for
+                    // writes racing this one (covered by the half window of margin).
                     let ahead = match &known {
                         Known::Item(Some(item)) => records::apart_until(item).unwrap_or(0),
                         _ => 0,

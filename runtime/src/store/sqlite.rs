@@ -131,14 +131,20 @@ const SCHEMA: &str = "
         tbl  TEXT NOT NULL,
         pk   TEXT NOT NULL,
         sk   TEXT NOT NULL,
+        expires INTEGER,
         item TEXT NOT NULL,
         PRIMARY KEY (tbl, pk, sk)
     ) WITHOUT ROWID;
 ";
 
-/// The expiry column (seconds since the epoch, from the item's `_ttl`), added to databases
-/// made before it existed.
-const EXPIRY_COLUMN: &str = "ALTER TABLE nubes_items ADD COLUMN expires INTEGER";
+/// The expiry column (seconds since the epoch, from the item's `_ttl`; before the item, so
+/// a sweep reads it without reading the item), added to databases made before it existed
+/// and filled in from their items.
+const EXPIRY_COLUMN: &str = "
+    ALTER TABLE nubes_items ADD COLUMN expires INTEGER;
+    UPDATE nubes_items SET expires = CAST(json_extract(item, '$._ttl') AS INTEGER)
+        WHERE json_type(item, '$._ttl') IN ('integer', 'real');
+";
 
 fn sql_error(error: rusqlite::Error) -> StoreError {
     match error {
@@ -228,8 +234,11 @@ impl SqliteStore {
             .filter(|(.., expires)| expires.is_some_and(|at| at < now_seconds))
         {
             deleted += transaction
-                .prepare_cached("DELETE FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3")
-                .and_then(|mut statement| statement.execute(params![tbl, pk, sk]))
+                .prepare_cached(
+                    "DELETE FROM nubes_items
+                     WHERE tbl = ?1 AND pk = ?2 AND sk = ?3 AND expires < ?4",
+                )
+                .and_then(|mut statement| statement.execute(params![tbl, pk, sk, now_seconds]))
                 .map_err(sql_error)?;
         }
         transaction.commit().map_err(sql_error)?;
@@ -252,7 +261,7 @@ impl SqliteStore {
             .prepare("SELECT expires FROM nubes_items LIMIT 0")
             .is_ok();
         if !has_expiry {
-            connection.execute(EXPIRY_COLUMN, []).map_err(sql_error)?;
+            connection.execute_batch(EXPIRY_COLUMN).map_err(sql_error)?;
         }
         let tables = {
             let mut statement = connection

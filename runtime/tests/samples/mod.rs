@@ -152,6 +152,39 @@ impl Rendezvous {
     }
 }
 
+/// Something a test runs in the middle of a method (see `Counter.incrementAfter`).
+pub type Hook = Arc<dyn Fn() + Send + Sync>;
+
+fn hook_registry() -> &'static Mutex<HashMap<String, Hook>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Hook>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Registers `hook` under a unique name, to pass as the `hook` argument.
+pub fn register_hook(name: &str, hook: Hook) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let unique = format!("{name}-{}", NEXT.fetch_add(1, Ordering::SeqCst));
+    hook_registry()
+        .lock()
+        .expect("registry lock")
+        .insert(unique.clone(), hook);
+    unique
+}
+
+/// Runs the hook named in `args["hook"]`, if any.
+fn run_hook(args: &Value) {
+    let hook = args["hook"].as_str().and_then(|name| {
+        hook_registry()
+            .lock()
+            .expect("registry lock")
+            .get(name)
+            .cloned()
+    });
+    if let Some(hook) = hook {
+        hook();
+    }
+}
+
 /// Creates an object with the fields of `value` (a JSON object); panics if that fails,
 /// which in a test's set-up is the failure to report.
 pub async fn make(runtime: &Runtime, type_name: &str, id: &str, value: Value) {
@@ -214,6 +247,12 @@ impl ObjectHandler for Counters {
                 let count = fields.get("count").and_then(Value::as_i64).unwrap_or(0) + by;
                 fields.insert("count".into(), json!(count));
                 Ok(json!(count))
+            }
+            // Runs the test's hook (say, a clock moving on while the method runs), then
+            // increments.
+            "incrementAfter" => {
+                run_hook(&args);
+                self.call(ctx, "increment", json!({ "by": 1 })).await
             }
             // Increments and answers with a text of `size` bytes (a large result).
             "incrementAndEcho" => {
