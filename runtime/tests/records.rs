@@ -317,10 +317,13 @@ fn now_seconds() -> u64 {
         .unwrap_or(0)
 }
 
-/// The embedded store deletes expired tombstones and records by itself.
-#[tokio::test]
-async fn the_embedded_store_sweeps_what_expired() {
-    use nubes_runtime::store::sqlite::{SqliteStore, SWEEP_BATCH, SWEEP_EVERY_WRITES};
+/// An in-memory SQLite store whose expiry follows a manual clock that starts now.
+fn embedded_store_on_a_manual_clock() -> (
+    Arc<nubes_runtime::ManualClock>,
+    Arc<nubes_runtime::store::sqlite::SqliteStore>,
+    Arc<dyn Store>,
+) {
+    use nubes_runtime::store::sqlite::SqliteStore;
     use nubes_runtime::{Clock, ManualClock, SystemClock};
     let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
     let sqlite = Arc::new(
@@ -328,7 +331,14 @@ async fn the_embedded_store_sweeps_what_expired() {
             .expect("a store")
             .with_clock(clock.clone()),
     );
-    let store: Arc<dyn Store> = sqlite.clone();
+    (clock, sqlite.clone(), sqlite)
+}
+
+/// The embedded store deletes expired tombstones and records by itself.
+#[tokio::test]
+async fn the_embedded_store_sweeps_what_expired() {
+    use nubes_runtime::store::sqlite::{SWEEP_BATCH, SWEEP_EVERY_WRITES};
+    let (clock, sqlite, store) = embedded_store_on_a_manual_clock();
     let config = Config {
         clock: clock.clone(),
         ..Config::default()
@@ -612,15 +622,7 @@ async fn ids_from_far_ahead_are_refused(store: Arc<dyn Store>) {
 /// an expired, swept record at its commit and run again: it is refused as too old.
 #[tokio::test]
 async fn a_slow_retry_at_the_end_of_the_window_runs_once() {
-    use nubes_runtime::store::sqlite::SqliteStore;
-    use nubes_runtime::{Clock, ManualClock, SystemClock};
-    let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
-    let sqlite = Arc::new(
-        SqliteStore::in_memory()
-            .expect("a store")
-            .with_clock(clock.clone()),
-    );
-    let store: Arc<dyn Store> = sqlite.clone();
+    let (clock, sqlite, store) = embedded_store_on_a_manual_clock();
     let config = Config {
         clock: clock.clone(),
         inline_records: 0,
