@@ -4,7 +4,7 @@
 
 use crate::invocation::ObjectRef;
 use crate::schema::Schema;
-use crate::store::{Item, Key};
+use crate::store::{Item, Key, DELETED};
 
 /// The sort key of an object's own item.
 pub const OBJECT_SK: &str = "#";
@@ -36,6 +36,16 @@ pub(crate) fn record_key(schema: &Schema, target: &ObjectRef, invocation: &str) 
         &target.id,
         format!("{RECORD_PREFIX}{invocation}"),
     )
+}
+
+/// True when `item` is an object that exists (not absent, not a tombstone).
+pub(crate) fn is_live(item: Option<&Item>) -> bool {
+    item.is_some_and(|item| !item.contains_key(DELETED))
+}
+
+/// The user's fields of an object as stored, `None` when it is absent or a tombstone.
+pub(crate) fn live_fields(item: Option<&Item>) -> Option<Item> {
+    item.filter(|item| is_live(Some(item))).map(user_fields)
 }
 
 /// The user's fields of a stored item (system attributes start with `_`).

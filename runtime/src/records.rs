@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Config;
 use crate::error::Error;
 use crate::store::capacity::value_size;
-use crate::store::{Item, APART, DELETED, EXPIRES, INVOCATIONS};
+use crate::store::{Item, APART, EXPIRES, INVOCATIONS};
 
 /// The largest record kept inline, in bytes as DynamoDB counts them; larger ones go
 /// apart, so one large result never weighs on every later call of its object.
@@ -69,7 +69,7 @@ pub(crate) fn record(outcome: &Result<Value, Error>, now_ms: u64) -> Value {
 }
 
 /// The outcome a record holds (`None` when it holds none).
-pub(crate) fn outcome(record: &Value) -> Option<Result<Value, Error>> {
+pub(crate) fn outcome(record: &Item) -> Option<Result<Value, Error>> {
     if let Some(value) = record.get("ok") {
         return Some(Ok(value.clone()));
     }
@@ -83,7 +83,7 @@ pub(crate) fn outcome(record: &Value) -> Option<Result<Value, Error>> {
 
 /// The stored outcome of `invocation` inline in `item`, if it has one.
 pub(crate) fn inline(item: &Item, invocation: &str) -> Option<Result<Value, Error>> {
-    outcome(item.get(INVOCATIONS)?.get(invocation)?)
+    outcome(item.get(INVOCATIONS)?.get(invocation)?.as_object()?)
 }
 
 /// True when `item` (an object or its tombstone) keeps its records apart at `at_ms`.
@@ -96,17 +96,10 @@ pub(crate) fn apart_until(item: &Item) -> Option<u64> {
     item.get(APART).and_then(Value::as_u64)
 }
 
-/// True when `item` is an object that exists (not absent, not a tombstone).
-pub(crate) fn is_live(item: Option<&Item>) -> bool {
-    item.is_some_and(|item| !item.contains_key(DELETED))
-}
-
-/// The item of a record kept apart: the record, and its expiry for the table's TTL.
+/// The item of a record kept apart: the record (always an object, see [`record`]), and
+/// its expiry for the table's TTL.
 pub(crate) fn apart_item(record: &Value, now_ms: u64, config: &Config) -> Item {
-    let mut item = match record {
-        Value::Object(map) => map.clone(),
-        other => Map::from_iter([("ok".to_string(), other.clone())]),
-    };
+    let mut item = record.as_object().cloned().unwrap_or_default();
     item.insert(
         EXPIRES.to_string(),
         Value::from(expiry_seconds(now_ms, config.keep_records_ms())),
@@ -119,37 +112,48 @@ pub(crate) fn expiry_seconds(now_ms: u64, keep_ms: u64) -> u64 {
     (now_ms + keep_ms).div_ceil(1000)
 }
 
-/// The inline records of `item` still inside the retention at `now_ms`, without
-/// `invocation`.
-fn live_inline<'a>(
+/// The inline records of `item`, with whether each is still inside the retention at
+/// `now_ms`.
+fn inline_records<'a>(
     item: Option<&'a Item>,
     now_ms: u64,
     config: &Config,
-) -> impl Iterator<Item = (&'a String, &'a Value)> {
+) -> impl Iterator<Item = (&'a String, &'a Value, bool)> {
     let keep = config.keep_records_ms();
     item.and_then(|item| item.get(INVOCATIONS))
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .filter(move |(_, record)| {
+        .map(move |(id, record)| {
             let at = record.get("at").and_then(Value::as_u64).unwrap_or(0);
-            now_ms.saturating_sub(at) <= keep
+            (id, record, now_ms.saturating_sub(at) <= keep)
         })
+}
+
+/// The inline records of `item` still inside the retention at `now_ms`.
+fn live_inline<'a>(
+    item: Option<&'a Item>,
+    now_ms: u64,
+    config: &Config,
+) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    inline_records(item, now_ms, config)
+        .filter_map(|(id, record, live)| live.then_some((id, record)))
 }
 
 /// The ids of inline records of `item` that have outlived the retention at `now_ms`.
 pub(crate) fn expired_inline(item: &Item, now_ms: u64, config: &Config) -> Vec<String> {
-    let live: Vec<&String> = live_inline(Some(item), now_ms, config)
-        .map(|(id, _)| id)
-        .collect();
-    item.get(INVOCATIONS)
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(id, _)| id)
-        .filter(|id| !live.contains(id))
-        .cloned()
+    inline_records(Some(item), now_ms, config)
+        .filter(|(.., live)| !live)
+        .map(|(id, ..)| id.clone())
         .collect()
+}
+
+/// Until when an object stored as `original` keeps its records apart once a record of a
+/// commit at `now_ms` goes apart: the end of that record's retention, or a later time it
+/// already had (`_apart` only moves forward).
+pub(crate) fn apart_after(original: Option<&Item>, now_ms: u64, config: &Config) -> u64 {
+    let until = original.and_then(apart_until).unwrap_or(0);
+    until.max(now_ms + config.keep_records_ms())
 }
 
 /// Where the record `record` of a commit on an object stored as `original` goes: apart
@@ -193,9 +197,7 @@ pub(crate) fn keep_books(
         Some((invocation, record, Placement::Inline)) => {
             inline.insert(invocation.to_string(), record);
         }
-        Some((_, _, Placement::Apart)) => {
-            until = Some(until.unwrap_or(0).max(now_ms + config.keep_records_ms()));
-        }
+        Some((_, _, Placement::Apart)) => until = Some(apart_after(original, now_ms, config)),
         None => {}
     }
     item.insert(INVOCATIONS.to_string(), Value::Object(inline));
@@ -313,14 +315,17 @@ mod tests {
     #[test]
     fn stored_outcomes_read_back() {
         let ok = record(&Ok(json!({ "a": 1 })), 5);
-        assert_eq!(outcome(&ok), Some(Ok(json!({ "a": 1 }))));
+        assert_eq!(outcome(&item(ok.clone())), Some(Ok(json!({ "a": 1 }))));
         let err = record(&Err(Error::not_found("T", "x")), 5);
-        assert_eq!(outcome(&err), Some(Err(Error::not_found("T", "x"))));
-        let apart = apart_item(&ok, 1_500, &Config::default());
         assert_eq!(
-            outcome(&Value::Object(apart.clone())),
-            Some(Ok(json!({ "a": 1 })))
+            outcome(&item(err.clone())),
+            Some(Err(Error::not_found("T", "x")))
         );
+        let apart = apart_item(&ok, 1_500, &Config::default());
+        assert_eq!(outcome(&apart), Some(Ok(json!({ "a": 1 }))));
+        let inline_item = item(json!({ "_inv": { "i": ok, "j": err } }));
+        assert_eq!(inline(&inline_item, "i"), Some(Ok(json!({ "a": 1 }))));
+        assert_eq!(inline(&inline_item, "k"), None);
         assert_eq!(
             apart[EXPIRES],
             json!((1_500 + Config::default().keep_records_ms()).div_ceil(1000))

@@ -59,13 +59,18 @@ async fn raw(store: &dyn Store, id: &str) -> Item {
         .expect("the item exists")
 }
 
-/// Bytes of the runtime's attributes (names starting with `_`) in an item, as DynamoDB
-/// counts them.
-fn runtime_bytes(item: &Item) -> usize {
-    item.iter()
+/// Asserts that the runtime's attributes (names starting with `_`) of an object's item
+/// take at most 1 KB, as DynamoDB counts bytes: the state plus a small constant.
+fn assert_small(item: &Item, after: &str) {
+    let bytes: usize = item
+        .iter()
         .filter(|(name, _)| name.starts_with('_'))
         .map(|(name, value)| name.len() + value_size(value))
-        .sum()
+        .sum();
+    assert!(
+        bytes <= 1024,
+        "after {after} the item holds {bytes} bytes of runtime attributes: {item:?}"
+    );
 }
 
 fn count(item: &Item) -> i64 {
@@ -129,11 +134,7 @@ async fn a_retry_after_many_later_calls_gets_its_first_outcome(store: Arc<dyn St
         Some(&last_note),
         "a retried setter undid later ones"
     );
-    let bytes = runtime_bytes(&item);
-    assert!(
-        bytes <= 1024,
-        "after {later} calls the item holds {bytes} bytes of runtime attributes: {item:?}"
-    );
+    assert_small(&item, &format!("{later} calls"));
 }
 
 async fn a_retry_gets_its_outcome_after_delete_and_recreate(store: Arc<dyn Store>) {
@@ -270,11 +271,7 @@ async fn large_results_keep_working(store: Arc<dyn Store>) {
     }
     let item = raw(store.as_ref(), "c").await;
     assert_eq!(count(&item), 100);
-    assert!(
-        runtime_bytes(&item) <= 1024,
-        "large results grew the item: {}",
-        runtime_bytes(&item)
-    );
+    assert_small(&item, "100 large results");
     // The object can still change after all that.
     runtime
         .set_field(&InvocationId::new(), "Counter", "c", "count", json!(0))
@@ -532,11 +529,7 @@ async fn setters_alone_keep_the_item_small(store: Arc<dyn Store>) {
     }
     let item = raw(store.as_ref(), "c").await;
     assert_eq!(count(&item), 59);
-    let bytes = runtime_bytes(&item);
-    assert!(
-        bytes <= 1024,
-        "{bytes} bytes of runtime attributes: {item:?}"
-    );
+    assert_small(&item, "60 setters without hints");
 }
 
 /// A result too large to keep for retries is refused, and the call changes nothing — the

@@ -13,7 +13,7 @@ use super::context::{Ctx, Entry, State};
 use super::outbox;
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_key, object_key, record_key, user_fields, CASCADING};
+use crate::layout::{edge_key, live_fields, object_key, record_key, user_fields, CASCADING};
 use crate::records::{self, Placement};
 use crate::schema::Relation;
 use crate::store::{Condition, Item, Update, WriteOp, DELETED, EXPIRES, MAX_WRITE_OPS, VERSION};
@@ -57,12 +57,7 @@ pub(crate) async fn prepare(
 /// failure is consistent with the state it was computed from.
 fn discard_changes(ctx: &mut Ctx) {
     for entry in ctx.objects.values_mut() {
-        entry.fields = entry
-            .original
-            .as_ref()
-            .filter(|item| !item.contains_key(DELETED))
-            .map(user_fields);
-        entry.state = State::Read;
+        entry.forget_changes();
     }
     ctx.edges.clear();
     ctx.bumps.clear();
@@ -87,10 +82,8 @@ async fn derive_one_to_many(ctx: &mut Ctx) -> Result<(), Error> {
             let Some(entry) = ctx.objects.get(&child) else {
                 continue;
             };
-            let before = entry
-                .original
+            let before = live_fields(entry.original.as_ref())
                 .as_ref()
-                .filter(|item| !item.contains_key(DELETED))
                 .and_then(|item| item.get(back))
                 .and_then(Value::as_str)
                 .map(str::to_string);
@@ -203,23 +196,15 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
     let now = config.clock.now_ms();
     let root = &ctx.targets[0];
     let record = records::record(outcome, now);
-    let placement = records::place(
-        ctx.objects
-            .get(root)
-            .and_then(|entry| entry.original.as_ref()),
-        &record,
-        ctx.accepted_ms,
-        now,
-        config,
-    );
+    let root_entry = ctx.objects.get(root);
+    let root_original = root_entry.and_then(|entry| entry.original.as_ref());
+    let placement = records::place(root_original, &record, ctx.accepted_ms, now, config);
+    // The root is written unless it was absent and stays so (see the loop below).
+    let root_written =
+        root_entry.is_some_and(|entry| entry.fields.is_some()) || root_original.is_some();
     let mut ops = Vec::new();
     let mut record_apart = false;
-    if placement == Placement::Apart
-        && ctx
-            .objects
-            .get(root)
-            .is_some_and(|entry| entry.original.is_some() || entry.fields.is_some())
-    {
+    if placement == Placement::Apart && root_written {
         ops.push(WriteOp::Put {
             key: record_key(&ctx.env.schema, root, ctx.invocation.as_str()),
             item: records::apart_item(&record, now, config),
@@ -252,25 +237,19 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
                 None if entry.original.is_none() => continue,
                 None => Map::new(),
             },
-            State::Deleted => {
-                let mut tombstone = Map::new();
-                tombstone.insert(DELETED.to_string(), Value::Bool(true));
-                let expires =
-                    records::expiry_seconds(now, config.tombstone_ttl().as_millis() as u64);
-                tombstone.insert(EXPIRES.to_string(), Value::from(expires));
-                tombstone
-            }
+            State::Deleted => Map::from_iter([(DELETED.to_string(), Value::Bool(true))]),
         };
         if is_root {
             keep_cascade_marks(ctx, entry, &mut item);
-            if entry.fields.is_none() {
-                // A tombstone that records an outcome lives a whole tombstone period
-                // past it, so a retry finds the record (or the `_apart` pointing to it).
-                let ttl = config.tombstone_ttl().as_millis() as u64;
-                let expires = records::expiry_seconds(now, ttl);
-                let kept = item.get(EXPIRES).and_then(Value::as_u64).unwrap_or(0);
-                item.insert(EXPIRES.to_string(), Value::from(expires.max(kept)));
-            }
+        }
+        if entry.fields.is_none() {
+            // A tombstone written now lives a whole tombstone period past this commit, so
+            // a retry finds the record it holds (or the `_apart` pointing to it).
+            let ttl = config.tombstone_ttl().as_millis() as u64;
+            let kept = entry.original.as_ref().and_then(|item| item.get(EXPIRES));
+            let expires =
+                records::expiry_seconds(now, ttl).max(kept.and_then(Value::as_u64).unwrap_or(0));
+            item.insert(EXPIRES.to_string(), Value::from(expires));
         }
         let mine = is_root.then(|| (ctx.invocation.as_str(), record.clone(), placement));
         records::keep_books(entry.original.as_ref(), &mut item, mine, now, config);
@@ -329,7 +308,7 @@ fn read_only_op(
 fn keep_cascade_marks(ctx: &Ctx, entry: &Entry, item: &mut Item) {
     if entry.state == State::Read && entry.fields.is_none() {
         if let Some(original) = &entry.original {
-            for name in [DELETED, EXPIRES, CASCADING] {
+            for name in [DELETED, CASCADING] {
                 if let Some(value) = original.get(name) {
                     item.insert(name.to_string(), value.clone());
                 }

@@ -85,13 +85,13 @@ pub(crate) async fn mutate(
 async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, Error> {
     let target = ctx.this_ref().clone();
     let env = ctx.env.clone();
+    let invocation = ctx.invocation.clone();
     let entry = ctx.entry(&target).await?;
     let exists = entry.fields.is_some();
-    let original = entry.original.clone();
-    let original = original.as_ref();
+    let original = entry.original.as_ref();
     env.apart
         .learn(&target, original.and_then(records::apart_until));
-    if let Some(stored) = original.and_then(|item| records::inline(item, ctx.invocation.as_str())) {
+    if let Some(stored) = original.and_then(|item| records::inline(item, invocation.as_str())) {
         tracing::debug!("duplicate: answered from the inline result record");
         return Ok(Attempt::Done(stored));
     }
@@ -139,18 +139,9 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
         Err(StoreError::ConditionFailed {
             index: Some(0),
             current,
-        }) if commit.record_apart => {
-            tracing::debug!("duplicate: the store refused its result record as present");
-            let stored = match current {
-                Some(record) => Some(record),
-                None => {
-                    env.store
-                        .get(&record_key(&env.schema, &target, ctx.invocation.as_str()))
-                        .await?
-                }
-            };
-            Ok(Attempt::Done(stored_outcome(stored.as_ref())))
-        }
+        }) if commit.record_apart => Ok(Attempt::Done(
+            refused_duplicate(&env, &target, &invocation, current).await,
+        )),
         Err(StoreError::ConditionFailed { .. } | StoreError::TransactionConflict) => {
             Ok(Attempt::Raced)
         }
@@ -172,24 +163,49 @@ pub(crate) async fn answer_unrecorded(
 ) -> Result<Value, Error> {
     if original.is_some_and(|item| records::is_apart(item, accepted_ms)) {
         check_age(id, &env.config, env.config.clock.now_ms())?;
-        let key = record_key(&env.schema, target, id.as_str());
-        if let Some(record) = env.store.get(&key).await? {
+        if let Some(stored) = apart_outcome(env, target, id, None).await? {
             tracing::debug!("duplicate: answered from its result record");
-            return stored_outcome(Some(&record));
+            return stored;
         }
     }
     Err(error)
 }
 
-/// The outcome stored in a result record kept apart.
-pub(crate) fn stored_outcome(record: Option<&Item>) -> Result<Value, Error> {
-    record
-        .and_then(|record| records::outcome(&Value::Object(record.clone())))
+/// The answer to a duplicate whose result record the store refused to write again, as
+/// present: the outcome it holds, from `reported` (the record as the store reported it
+/// with the refusal) or read when the store did not report it.
+pub(crate) async fn refused_duplicate(
+    env: &Env,
+    target: &ObjectRef,
+    id: &InvocationId,
+    reported: Option<Item>,
+) -> Result<Value, Error> {
+    tracing::debug!("duplicate: the store refused its result record as present");
+    apart_outcome(env, target, id, reported)
+        .await?
         .unwrap_or_else(|| {
             Err(Error::Store {
-                message: "a result record was reported present but could not be read".into(),
+                message: format!("the result record of {id} is present but cannot be read"),
             })
         })
+}
+
+/// The outcome in the result record of `id` kept apart on `target`: `reported` when the
+/// store already handed the record over, read otherwise; `None` when there is none.
+async fn apart_outcome(
+    env: &Env,
+    target: &ObjectRef,
+    id: &InvocationId,
+    reported: Option<Item>,
+) -> Result<Option<Result<Value, Error>>, Error> {
+    let record = match reported {
+        Some(record) => Some(record),
+        None => {
+            let key = record_key(&env.schema, target, id.as_str());
+            env.store.get(&key).await?
+        }
+    };
+    Ok(record.as_ref().and_then(records::outcome))
 }
 
 /// The read-only path: the target must exist; no write, no record.

@@ -33,9 +33,9 @@ use self::execute::{is_cascade, mutate, read_only, Operation};
 use crate::config::Config;
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
-use crate::layout::{object_key, user_fields};
+use crate::layout::{live_fields, object_key};
 use crate::schema::{Relation, Schema};
-use crate::store::{Item, Store, DELETED};
+use crate::store::{Item, Store};
 
 /// Builds a [`Runtime`].
 pub struct RuntimeBuilder {
@@ -161,10 +161,8 @@ impl Runtime {
         object: &str,
         fields: Item,
     ) -> Result<(), Error> {
-        let target = ObjectRef::new(type_name, object);
-        mutate(&self.env, id, target, Operation::Create { fields })
+        self.run_member(id, type_name, object, Operation::Create { fields })
             .await
-            .map(drop)
     }
 
     /// Deletes an object with its relationship edges on both sides.
@@ -174,14 +172,8 @@ impl Runtime {
         type_name: &str,
         object: &str,
     ) -> Result<(), Error> {
-        mutate(
-            &self.env,
-            id,
-            ObjectRef::new(type_name, object),
-            Operation::Delete,
-        )
-        .await
-        .map(drop)
+        self.run_member(id, type_name, object, Operation::Delete)
+            .await
     }
 
     /// Adds objects to a collection of `object` (see [`Ctx::add_to`]).
@@ -193,13 +185,9 @@ impl Runtime {
         field: &str,
         ids: &[String],
     ) -> Result<(), Error> {
-        let operation = Operation::AddTo {
-            field: field.to_string(),
-            ids: ids.to_vec(),
-        };
-        mutate(&self.env, id, ObjectRef::new(type_name, object), operation)
+        let (field, ids) = (field.to_string(), ids.to_vec());
+        self.run_member(id, type_name, object, Operation::AddTo { field, ids })
             .await
-            .map(drop)
     }
 
     /// Removes objects from a collection of `object` (see [`Ctx::remove_from`]).
@@ -211,13 +199,21 @@ impl Runtime {
         field: &str,
         ids: &[String],
     ) -> Result<(), Error> {
-        let operation = Operation::RemoveFrom {
-            field: field.to_string(),
-            ids: ids.to_vec(),
-        };
-        mutate(&self.env, id, ObjectRef::new(type_name, object), operation)
+        let (field, ids) = (field.to_string(), ids.to_vec());
+        self.run_member(id, type_name, object, Operation::RemoveFrom { field, ids })
             .await
-            .map(drop)
+    }
+
+    /// Runs one of the members every object has (they answer nothing) exactly once.
+    async fn run_member(
+        &self,
+        id: &InvocationId,
+        type_name: &str,
+        object: &str,
+        operation: Operation,
+    ) -> Result<(), Error> {
+        let target = ObjectRef::new(type_name, object);
+        mutate(&self.env, id, target, operation).await.map(drop)
     }
 
     /// Sets one field. A plain field takes the fast path: one conditional update that
@@ -253,7 +249,7 @@ impl Runtime {
                     field: field.to_string(),
                     value,
                 };
-                mutate(&self.env, id, target, operation).await.map(drop)
+                self.run_member(id, type_name, object, operation).await
             }
             Some(_) => Err(Error::validation(format!(
                 "`{type_name}.{field}` is a collection: use add_to / remove_from"
@@ -270,9 +266,7 @@ impl Runtime {
             .store
             .get(&object_key(&self.env.schema, &target))
             .await?;
-        item.filter(|item| !item.contains_key(DELETED))
-            .map(|item| user_fields(&item))
-            .ok_or_else(|| Error::not_found(type_name, object))
+        live_fields(item.as_ref()).ok_or_else(|| Error::not_found(type_name, object))
     }
 
     /// True when the object exists (one consistent read).

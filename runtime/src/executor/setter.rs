@@ -13,10 +13,10 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::context::Env;
-use super::execute::{answer_unrecorded, back_off, check_age, stored_outcome};
+use super::execute::{answer_unrecorded, back_off, check_age, refused_duplicate};
 use crate::error::Error;
 use crate::invocation::{InvocationId, ObjectRef};
-use crate::layout::{object_key, record_key};
+use crate::layout::{is_live, object_key, record_key};
 use crate::records::{self, Placement};
 use crate::store::{version_of, Condition, Item, StoreError, Update, WriteOp, APART};
 
@@ -75,7 +75,7 @@ pub(crate) async fn set_field(
                         tracing::debug!("duplicate: answered from the inline result record");
                         return stored.map(drop);
                     }
-                    if !records::is_live(item.as_ref()) {
+                    let Some(item) = item.as_ref().filter(|it| is_live(Some(it))) else {
                         let missing = Error::not_found(&target.type_name, &target.id);
                         return answer_unrecorded(
                             env,
@@ -87,9 +87,6 @@ pub(crate) async fn set_field(
                         )
                         .await
                         .map(drop);
-                    }
-                    let Some(item) = item else {
-                        return Err(Error::not_found(&target.type_name, &target.id));
                     };
                     update.remove_invocations = records::expired_inline(item, now, config);
                     let placement = records::place(Some(item), &record, accepted, now, config);
@@ -98,20 +95,18 @@ pub(crate) async fn set_field(
             };
             let object = object_key(&env.schema, target);
             let mut ops = Vec::new();
-            let until = now + config.keep_records_ms();
+            // A blind write cannot see the stored `_apart`; it sets this record's retention,
+            // past every earlier one but for writes racing this one (which the half window
+            // of margin covers).
+            let seen = match &known {
+                Known::Item(item) => item.as_ref(),
+                Known::Nothing => None,
+            };
+            let until = records::apart_after(seen, now, config);
             match placement {
                 Placement::Inline => update.add_invocations.push((id.0.clone(), record)),
                 Placement::Apart => {
-                    // Known the item, `_apart` moves only forward; a blind write sets it to
-                    // this record's retention, which lies past every earlier one but for
-                    // writes racing this one (covered by the half window of margin).
-                    let ahead = match &known {
-                        Known::Item(Some(item)) => records::apart_until(item).unwrap_or(0),
-                        _ => 0,
-                    };
-                    update
-                        .set
-                        .push((APART.to_string(), Value::from(until.max(ahead))));
+                    update.set.push((APART.to_string(), Value::from(until)));
                     ops.push(WriteOp::Put {
                         key: record_key(&env.schema, target, id.as_str()),
                         item: records::apart_item(&record, now, config),
@@ -132,17 +127,7 @@ pub(crate) async fn set_field(
                 }
                 Err(StoreError::ConditionFailed { index, current }) => {
                     if apart && index == Some(0) {
-                        tracing::debug!(
-                            "duplicate: the store refused its result record as present"
-                        );
-                        let record = match current {
-                            Some(record) => Some(record),
-                            None => {
-                                let key = record_key(&env.schema, target, id.as_str());
-                                env.store.get(&key).await?
-                            }
-                        };
-                        return stored_outcome(record.as_ref()).map(drop);
+                        return refused_duplicate(env, target, id, current).await.map(drop);
                     }
                     if matches!(known, Known::Item(_)) {
                         back_off(config, attempt).await;

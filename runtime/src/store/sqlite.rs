@@ -35,8 +35,8 @@ use super::capacity::{
 };
 use super::{
     apply_update, condition_holds, validate_key, validate_query, validate_table_name,
-    validate_update, validate_write, Condition, Item, Key, Page, Stats, Store, StoreError,
-    TableSpec, Update, WriteOp, EXPIRES, MAX_BATCH_GET,
+    validate_write, Condition, Item, Key, Page, Stats, Store, StoreError, TableSpec, Update,
+    WriteOp, EXPIRES, MAX_BATCH_GET,
 };
 use crate::config::{Clock, SystemClock};
 
@@ -243,6 +243,98 @@ impl SqliteStore {
         }
         transaction.commit().map_err(sql_error)?;
         Ok(deleted)
+    }
+
+    /// Applies `ops` in one SQLite transaction (validated already), counting the round
+    /// trip and what DynamoDB would charge; with `returning`, the item the last update
+    /// left.
+    fn apply(&self, ops: &[WriteOp], returning: bool) -> Result<Option<Item>, StoreError> {
+        self.stats.round_trip();
+        let mut inner = self.lock()?;
+        for op in ops {
+            inner.require_table(&op.key().table)?;
+        }
+        let transaction = inner
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error)?;
+        let mut sizes = Vec::with_capacity(ops.len());
+        let mut updated = None;
+        for (index, op) in ops.iter().enumerate() {
+            // A new item: inserting it is its check (one statement, not a read and a write).
+            let new_item = match op {
+                WriteOp::Put {
+                    key,
+                    item,
+                    condition: Condition::Absent,
+                } => Some((key, item)),
+                _ => None,
+            };
+            if let Some((key, item)) = new_item {
+                if insert_new_item(&transaction, key, item)? {
+                    sizes.push((None, Some(item_size(key, item))));
+                    continue;
+                }
+            }
+            let current = read_item(&transaction, op.key())?;
+            let before = size_of(op.key(), current.as_ref());
+            if new_item.is_some() || !condition_holds(op.condition(), current.as_ref()) {
+                // A single failed conditional write is charged as DynamoDB charges it; a
+                // canceled transaction is not.
+                if ops.len() == 1 && !matches!(op, WriteOp::Check { .. }) {
+                    self.stats.write_units(write_units(before, None));
+                }
+                // Dropping the transaction rolls it back.
+                return Err(StoreError::ConditionFailed {
+                    index: Some(index),
+                    current,
+                });
+            }
+            let after = match op {
+                WriteOp::Put { key, item, .. } => {
+                    write_item(&transaction, key, item)?;
+                    Some(item_size(key, item))
+                }
+                WriteOp::Delete { key, .. } => {
+                    transaction
+                        .prepare_cached(
+                            "DELETE FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
+                        )
+                        .and_then(|mut statement| {
+                            statement.execute(params![key.table, key.pk, key.sk])
+                        })
+                        .map_err(sql_error)?;
+                    None
+                }
+                WriteOp::Update { key, update, .. } => {
+                    let mut item = current.unwrap_or_default();
+                    apply_update(&mut item, update);
+                    write_item(&transaction, key, &item)?;
+                    let size = item_size(key, &item);
+                    if returning {
+                        updated = Some(item);
+                    }
+                    Some(size)
+                }
+                WriteOp::Check { .. } => before,
+            };
+            sizes.push((before, after));
+        }
+        transaction.commit().map_err(sql_error)?;
+        drop(inner);
+        self.stats.written(
+            ops.iter()
+                .filter(|op| !matches!(op, WriteOp::Check { .. }))
+                .count(),
+        );
+        // DynamoDB sends one operation as a single write, a lone check as a transaction.
+        self.stats.write_units(match (ops, sizes.as_slice()) {
+            ([WriteOp::Check { .. }], _) | (_, [_, _, ..]) => transact_write_units(sizes),
+            (_, [(before, after)]) => write_units(*before, *after),
+            (_, []) => 0,
+        });
+        self.after_write();
+        Ok(updated)
     }
 
     /// Counts a write and sweeps expired items when it is time to.
@@ -479,88 +571,7 @@ impl Store for SqliteStore {
 
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         validate_write(&ops)?;
-        self.stats.round_trip();
-        let mut inner = self.lock()?;
-        for op in &ops {
-            inner.require_table(&op.key().table)?;
-        }
-        let transaction = inner
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql_error)?;
-        let mut sizes = Vec::with_capacity(ops.len());
-        for (index, op) in ops.iter().enumerate() {
-            // A new item: inserting it is its check (one statement, not a read and a write).
-            let new_item = match op {
-                WriteOp::Put {
-                    key,
-                    item,
-                    condition: Condition::Absent,
-                } => Some((key, item)),
-                _ => None,
-            };
-            if let Some((key, item)) = new_item {
-                if insert_new_item(&transaction, key, item)? {
-                    sizes.push((None, Some(item_size(key, item))));
-                    continue;
-                }
-            }
-            let current = read_item(&transaction, op.key())?;
-            let before = size_of(op.key(), current.as_ref());
-            if new_item.is_some() || !condition_holds(op.condition(), current.as_ref()) {
-                // A single failed conditional write is charged as DynamoDB charges it; a
-                // canceled transaction is not.
-                if ops.len() == 1 && !matches!(op, WriteOp::Check { .. }) {
-                    self.stats.write_units(write_units(before, None));
-                }
-                // Dropping the transaction rolls it back.
-                return Err(StoreError::ConditionFailed {
-                    index: Some(index),
-                    current,
-                });
-            }
-            let after = match op {
-                WriteOp::Put { key, item, .. } => {
-                    write_item(&transaction, key, item)?;
-                    Some(item_size(key, item))
-                }
-                WriteOp::Delete { key, .. } => {
-                    transaction
-                        .prepare_cached(
-                            "DELETE FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
-                        )
-                        .and_then(|mut statement| {
-                            statement.execute(params![key.table, key.pk, key.sk])
-                        })
-                        .map_err(sql_error)?;
-                    None
-                }
-                WriteOp::Update { key, update, .. } => {
-                    let mut item = current.unwrap_or_default();
-                    apply_update(&mut item, update);
-                    write_item(&transaction, key, &item)?;
-                    Some(item_size(key, &item))
-                }
-                WriteOp::Check { .. } => before,
-            };
-            sizes.push((before, after));
-        }
-        transaction.commit().map_err(sql_error)?;
-        drop(inner);
-        self.stats.written(
-            ops.iter()
-                .filter(|op| !matches!(op, WriteOp::Check { .. }))
-                .count(),
-        );
-        // DynamoDB sends one operation as a single write, a lone check as a transaction.
-        self.stats
-            .write_units(match (ops.as_slice(), sizes.as_slice()) {
-                ([WriteOp::Check { .. }], _) | (_, [_, _, ..]) => transact_write_units(sizes),
-                (_, [(before, after)]) => write_units(*before, *after),
-                (_, []) => 0,
-            });
-        self.after_write();
-        Ok(())
+        self.apply(&ops, false).map(drop)
     }
 
     async fn update_returning(
@@ -569,34 +580,13 @@ impl Store for SqliteStore {
         update: &Update,
         condition: &Condition,
     ) -> Result<Item, StoreError> {
-        validate_key(key)?;
-        validate_update(update)?;
-        self.stats.round_trip();
-        let mut inner = self.lock()?;
-        inner.require_table(&key.table)?;
-        let transaction = inner
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql_error)?;
-        let current = read_item(&transaction, key)?;
-        let before = size_of(key, current.as_ref());
-        if !condition_holds(condition, current.as_ref()) {
-            self.stats.write_units(write_units(before, None));
-            return Err(StoreError::ConditionFailed {
-                index: Some(0),
-                current,
-            });
-        }
-        let mut item = current.unwrap_or_default();
-        apply_update(&mut item, update);
-        write_item(&transaction, key, &item)?;
-        transaction.commit().map_err(sql_error)?;
-        drop(inner);
-        self.stats.written(1);
-        self.stats
-            .write_units(write_units(before, Some(item_size(key, &item))));
-        self.after_write();
-        Ok(item)
+        let op = [WriteOp::Update {
+            key: key.clone(),
+            update: update.clone(),
+            condition: condition.clone(),
+        }];
+        validate_write(&op)?;
+        Ok(self.apply(&op, true)?.unwrap_or_default())
     }
 
     fn stats(&self) -> &Stats {

@@ -21,9 +21,9 @@ pub use self::env::ObjectHandler;
 pub(crate) use self::env::{ApartHints, Env};
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
-use crate::layout::{object_key, user_fields};
+use crate::layout::{live_fields, object_key};
 use crate::schema::ObjectType;
-use crate::store::{version_of, Item, Key, DELETED};
+use crate::store::{version_of, Item, Key};
 /// What the invocation did to an object it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
@@ -50,15 +50,19 @@ pub(crate) struct Entry {
 
 impl Entry {
     fn from_stored(original: Option<Item>) -> Self {
-        let fields = original
-            .as_ref()
-            .filter(|item| !item.contains_key(DELETED))
-            .map(user_fields);
-        Entry {
+        let mut entry = Entry {
             original,
-            fields,
+            fields: None,
             state: State::Read,
-        }
+        };
+        entry.forget_changes();
+        entry
+    }
+
+    /// Back to the object as read: its stored fields, only read.
+    pub(crate) fn forget_changes(&mut self) {
+        self.fields = live_fields(self.original.as_ref());
+        self.state = State::Read;
     }
 
     /// The version read (0 when absent).
@@ -273,14 +277,7 @@ impl Ctx {
                     entry.fields = fields.clone();
                     entry.state = *state;
                 }
-                None => {
-                    entry.fields = entry
-                        .original
-                        .as_ref()
-                        .filter(|item| !item.contains_key(DELETED))
-                        .map(user_fields);
-                    entry.state = State::Read;
-                }
+                None => entry.forget_changes(),
             }
         }
         self.edges = savepoint.edges;
