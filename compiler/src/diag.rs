@@ -53,6 +53,8 @@ pub enum Code {
     ReadonlyNavigation,
     /// Two navigation lists claim one inverse.
     SharedInverse,
+    /// `@tracked` on something that is not a one-to-many navigation list.
+    TrackedNotOneToMany,
     /// A struct that contains itself by value.
     RecursiveStruct,
     /// A navigation list in a struct or error.
@@ -85,7 +87,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in code order.
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 37] = [
         Code::Syntax,
         Code::InvalidUtf8,
         Code::UnreadableFile,
@@ -108,6 +110,7 @@ impl Code {
         Code::BadHasManyInverse,
         Code::ReadonlyNavigation,
         Code::SharedInverse,
+        Code::TrackedNotOneToMany,
         Code::RecursiveStruct,
         Code::NavigationOutsideObject,
         Code::DuplicateParam,
@@ -150,6 +153,7 @@ impl Code {
             BadHasManyInverse => "nubes::E033",
             ReadonlyNavigation => "nubes::E034",
             SharedInverse => "nubes::E035",
+            TrackedNotOneToMany => "nubes::E036",
             RecursiveStruct => "nubes::E040",
             NavigationOutsideObject => "nubes::E041",
             DuplicateParam => "nubes::E050",

@@ -172,6 +172,10 @@ pub enum FieldRole {
         cardinality: Cardinality,
         /// The other side: a reference (one-to-many) or a navigation list (many-to-many).
         inverse: FieldRef,
+        /// `@tracked`: a change to a child's fields also raises this object's version.
+        /// Only ever true for a one-to-many list.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        tracked: bool,
     },
 }
 

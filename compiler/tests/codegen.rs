@@ -6,7 +6,7 @@
 //! `NUBES_BLESS=1 cargo test -p nubesc --test codegen` rewrites them. To add a case,
 //! create its empty directory and bless.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -146,6 +146,70 @@ fn every_generated_file_starts_with_the_header() {
                     && (first.starts_with("// ") || first.starts_with("# ")),
                 "{name}/{}: first line is {first:?}",
                 path.display()
+            );
+        }
+    }
+}
+
+/// The builder calls of each object type in the generated `schema()` of a case's handlers
+/// crate, by type name.
+fn object_types(name: &str, schema: &Path) -> BTreeMap<String, String> {
+    let tree = generate(name, schema).unwrap_or_default();
+    let app = naming::app_name(name);
+    let handlers = tree
+        .get(Path::new(&format!("{app}-handlers/src/lib.rs")))
+        .cloned()
+        .unwrap_or_default();
+    let schema_fn = handlers.split("pub fn runtime").next().unwrap_or_default();
+    schema_fn
+        .split("ObjectType::new(\"")
+        .skip(1)
+        .filter_map(|chunk| {
+            let (type_name, calls) = chunk.split_once('"')?;
+            Some((type_name.to_string(), calls.to_string()))
+        })
+        .collect()
+}
+
+/// A type is immutable when every stored field is `@readonly` or the id (navigation lists
+/// do not count), and each `@tracked` list is handed to the runtime.
+#[test]
+fn immutable_types_and_tracked_lists_reach_the_runtime_schema() {
+    let hotel = object_types("hotel", &root().join("examples/hotel.nubes"));
+    assert_eq!(hotel.len(), 5, "{hotel:#?}");
+    for (type_name, calls) in &hotel {
+        assert_eq!(
+            calls.contains(".immutable()"),
+            type_name == "Reservation",
+            "hotel {type_name}: {calls}"
+        );
+        assert!(!calls.contains(".tracked("), "hotel {type_name}: {calls}");
+    }
+    let tracked = object_types("tracked", &root().join("tests/golden/pass/tracked.nubes"));
+    let expected = [
+        ("Blog", false, Some("posts")),
+        ("Post", false, Some("comments")),
+        ("Comment", true, None),
+        ("Tag", true, None),
+        ("Shelf", false, None),
+    ];
+    assert_eq!(tracked.len(), expected.len(), "{tracked:#?}");
+    for (type_name, immutable, list) in expected {
+        let calls = &tracked[type_name];
+        assert_eq!(
+            calls.contains(".immutable()"),
+            immutable,
+            "{type_name}: {calls}"
+        );
+        assert_eq!(
+            calls.matches(".tracked(").count(),
+            usize::from(list.is_some()),
+            "{type_name}: {calls}"
+        );
+        if let Some(list) = list {
+            assert!(
+                calls.contains(&format!(".tracked(\"{list}\")")),
+                "{type_name}: {calls}"
             );
         }
     }

@@ -76,6 +76,29 @@ fn relationship_errors_label_both_sides() {
 }
 
 #[test]
+fn tracked_on_a_many_to_many_list_points_at_the_attribute() {
+    let compilation = check(
+        "object A {\n  bs: [B] @hasMany(as) @tracked\n}\nobject B {\n  as: [A] @hasMany(bs)\n}\n",
+    );
+    let diagnostic = only(&compilation, Code::TrackedNotOneToMany);
+    assert_eq!(
+        compilation.sources.snippet(diagnostic.primary.span),
+        "@tracked"
+    );
+    assert_eq!(
+        compilation.sources.line_col(diagnostic.primary.span),
+        (2, 24)
+    );
+    assert_eq!(
+        compilation.sources.snippet(diagnostic.secondary[0].span),
+        "@hasMany(as)"
+    );
+    assert!(diagnostic.help.is_some());
+    let accepted = check("object A {\n  bs: [B] @hasOne(a) @tracked\n}\nobject B {\n  a: A\n}\n");
+    assert!(accepted.schema.is_some(), "{:#?}", accepted.diagnostics);
+}
+
+#[test]
 fn syntax_errors_point_at_the_offending_token_on_every_bad_line() {
     let compilation = check("object A {\n  name String\n  ( oops\n  ok: Int\n}\n");
     let spans: Vec<(&str, (usize, usize))> = compilation

@@ -58,7 +58,8 @@ pub struct Config {
     pub max_attempts: u32,
     /// The first back-off between attempts; it doubles, with jitter. Default 2 ms.
     pub backoff: Duration,
-    /// How many relationship edges one query page returns. Default 1000.
+    /// How many relationship edges one query page returns at most. Default 10,000, so
+    /// that a collection of thousands is one round trip; DynamoDB also ends a page at 1 MB.
     pub page_size: usize,
     /// How long a deleted object's tombstone is kept, from its last commit; `None` (the
     /// default) means twice the dedup window. Never less than the record retention (one
@@ -78,7 +79,7 @@ impl Default for Config {
             inline_records: 4,
             max_attempts: 12,
             backoff: Duration::from_millis(2),
-            page_size: 1000,
+            page_size: 10_000,
             tombstone_ttl: None,
             set_aside_ttl: Duration::from_secs(14 * 24 * 60 * 60),
             clock: Arc::new(SystemClock),

@@ -2,8 +2,10 @@
 //! and its result records all live in the object's partition of its type's table, told
 //! apart by the sort key. Attribute names starting with `_` belong to the runtime.
 
+use serde_json::Value;
+
 use crate::invocation::ObjectRef;
-use crate::schema::Schema;
+use crate::schema::{Relation, Schema};
 use crate::store::{Item, Key, DELETED};
 
 /// The sort key of an object's own item.
@@ -27,6 +29,42 @@ pub(crate) fn edge_key(schema: &Schema, owner: &ObjectRef, field: &str, other: &
         &owner.id,
         format!("rel#{field}#{other}"),
     )
+}
+
+/// The attribute of an edge that names the object it points to.
+pub(crate) const EDGE_TO: &str = "to";
+
+/// The attribute of an edge that holds a copy of the fields of the object it points to,
+/// when that object's type is immutable: the copy can never go stale.
+pub(crate) const EDGE_COPY: &str = "_fields";
+
+/// A new edge pointing at `other`, with a copy of its fields when given.
+pub(crate) fn edge_item(other: &str, copy: Option<Item>) -> Item {
+    let mut edge = Item::new();
+    edge.insert(EDGE_TO.to_string(), Value::from(other));
+    if let Some(fields) = copy {
+        edge.insert(EDGE_COPY.to_string(), Value::Object(fields));
+    }
+    edge
+}
+
+/// The copy of the fields an edge carries, if it carries one.
+pub(crate) fn edge_copy(edge: &Item) -> Option<Item> {
+    edge.get(EDGE_COPY).and_then(Value::as_object).cloned()
+}
+
+/// The object the edge at `key` points at.
+pub(crate) fn edge_target(schema: &Schema, key: &Key) -> Option<ObjectRef> {
+    let rest = key.sk.strip_prefix("rel#")?;
+    let (field, other) = rest.split_once('#')?;
+    let owner = schema
+        .types()
+        .find(|object| schema.table(&object.name) == key.table)?;
+    let target = match owner.relations.get(field)? {
+        Relation::OneToMany { target, .. } | Relation::ManyToMany { target, .. } => target,
+        Relation::BackReference { .. } | Relation::ReferenceList { .. } => return None,
+    };
+    Some(ObjectRef::new(target, other))
 }
 
 /// Where the result record of `invocation` on `target` lives when it is kept apart.

@@ -2,7 +2,7 @@
 //! relationships and read-only fields. Generated code builds it from the checked schema;
 //! tests build it by hand.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::store::TableSpec;
 
@@ -76,6 +76,14 @@ pub struct ObjectType {
     pub readonly: Vec<String>,
     /// The field that holds the object's id, if the type stores it as a field.
     pub id_field: Option<String>,
+    /// True when every stored field is read-only: an object of this type never changes
+    /// after its creation (its collections may). Such objects read through a collection
+    /// need no check of their own, and edges pointing to them carry a copy of their
+    /// fields.
+    pub immutable: bool,
+    /// One-to-many lists whose children's changes bump this object's version, so that a
+    /// changing call reading the list is validated by this object alone.
+    pub tracked: BTreeSet<String>,
 }
 
 impl ObjectType {
@@ -86,6 +94,8 @@ impl ObjectType {
             relations: BTreeMap::new(),
             readonly: Vec::new(),
             id_field: None,
+            immutable: false,
+            tracked: BTreeSet::new(),
         }
     }
 
@@ -107,6 +117,21 @@ impl ObjectType {
         let field = field.into();
         self.readonly.push(field.clone());
         self.id_field = Some(field);
+        self
+    }
+
+    /// Declares every stored field of the type read-only (the compiler does so when each
+    /// is `@readonly` or the id): the runtime then refuses any change to an existing
+    /// object's fields, whatever the field.
+    pub fn immutable(mut self) -> Self {
+        self.immutable = true;
+        self
+    }
+
+    /// Tracks the one-to-many list `field` (`@tracked`): every change to a child's fields
+    /// bumps this object's version in the child's commit.
+    pub fn tracked(mut self, field: impl Into<String>) -> Self {
+        self.tracked.insert(field.into());
         self
     }
 

@@ -1,6 +1,7 @@
 //! Pass 3: reads the attributes of every field. Unknown attributes, repeats, wrong
-//! arguments, attributes in the wrong kind of type, and `@default` values that do not fit
-//! the field are reported here; the rest is stored in [`FieldAttrs`] for later passes.
+//! arguments, attributes in the wrong kind of type, `@tracked` anywhere but on a
+//! one-to-many list, and `@default` values that do not fit the field are reported here;
+//! the rest is stored in [`FieldAttrs`] for later passes.
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ const KNOWN: &[(&str, &str)] = &[
     ("readonly", "no arguments"),
     ("hasOne", "one field name, e.g. `@hasOne(hotel)`"),
     ("hasMany", "one field name, e.g. `@hasMany(guests)`"),
+    ("tracked", "no arguments"),
     (
         "default",
         "one literal value, e.g. `@default(0)` or `@default(\"none\")`",
@@ -56,7 +58,7 @@ fn read<'a>(
             diagnostic = match closest(name, KNOWN.iter().map(|(known, _)| *known)) {
                 Some(known) => diagnostic.with_help(format!("did you mean `@{known}`?")),
                 None => diagnostic.with_help(
-                    "the attributes are `@id`, `@readonly`, `@hasOne`, `@hasMany` and `@default`",
+                    "the attributes are `@id`, `@readonly`, `@hasOne`, `@hasMany`, `@tracked` and `@default`",
                 ),
             };
             checker.report(diagnostic);
@@ -141,6 +143,7 @@ fn read<'a>(
                     });
                 }
             }
+            "tracked" => attrs.tracked = Some(attribute),
             "default" => match args.first() {
                 Some(AttributeArg::Literal(literal, span)) => {
                     attrs.default = Some((literal, *span))
@@ -151,7 +154,59 @@ fn read<'a>(
             _ => {}
         }
     }
+    if let Some(tracked) = attrs.tracked {
+        if !tracked_fits(checker, kind, owner, field, tracked, &seen) {
+            attrs.tracked = None;
+        }
+    }
     attrs
+}
+
+/// `@tracked` belongs on a one-to-many navigation list (`[O] @hasOne(f)`) of an object;
+/// reports it anywhere else. A list whose relationship attribute is already wrong (both
+/// kinds, bad arguments, in a struct or error) is not reported again.
+fn tracked_fits(
+    checker: &mut Checker<'_>,
+    kind: DeclKind,
+    owner: &str,
+    field: &Field,
+    tracked: &Attribute,
+    seen: &HashMap<&str, &Attribute>,
+) -> bool {
+    let has_one = seen.get("hasOne");
+    let has_many = seen.get("hasMany");
+    let name = &field.name.name;
+    let diagnostic = match (kind, has_one, has_many) {
+        (DeclKind::Object, Some(_), None) => return true,
+        // Both kinds (E071): the relationship itself is wrong.
+        (DeclKind::Object, Some(_), Some(_)) => return false,
+        (DeclKind::Object, None, Some(has_many)) => Diagnostic::new(
+            Code::TrackedNotOneToMany,
+            format!("`@tracked` needs a one-to-many list, but `{owner}.{name}` is many-to-many"),
+            tracked.span,
+            "not allowed on a many-to-many list",
+        )
+        .with_label(has_many.span, "makes it many-to-many")
+        .with_help("a child of a many-to-many list has many owners to bump: remove `@tracked`"),
+        (DeclKind::Object, None, None) => Diagnostic::new(
+            Code::TrackedNotOneToMany,
+            format!("`@tracked` needs a one-to-many list, but `{owner}.{name}` is not a navigation list"),
+            tracked.span,
+            "not on a navigation list",
+        )
+        .with_help("only the children of a one-to-many list `[O] @hasOne(f)` raise their parent's version: remove `@tracked`, or make the field such a list"),
+        (_, None, None) => Diagnostic::new(
+            Code::TrackedNotOneToMany,
+            format!("`@tracked` is only allowed in objects, and `{owner}` is {}", article(kind)),
+            tracked.span,
+            "not in an object",
+        )
+        .with_help("only a one-to-many navigation list of an object can be tracked: remove `@tracked`"),
+        // A relationship in a struct or error (E041).
+        _ => return false,
+    };
+    checker.report(diagnostic);
+    false
 }
 
 fn article(kind: DeclKind) -> &'static str {
@@ -167,7 +222,7 @@ fn article(kind: DeclKind) -> &'static str {
 fn arguments_fit(name: &str, attribute: &Attribute) -> bool {
     let args = attribute.args.as_deref();
     match name {
-        "id" | "readonly" => args.is_none_or(<[_]>::is_empty),
+        "id" | "readonly" | "tracked" => args.is_none_or(<[_]>::is_empty),
         "hasOne" | "hasMany" => matches!(args, Some([AttributeArg::Ident(_)])),
         "default" => matches!(args, Some([_])),
         _ => true,

@@ -137,6 +137,7 @@ fn role(checker: &Checker<'_>, field: &FieldInfo<'_>, is_id: bool) -> FieldRole 
         return FieldRole::Navigation {
             cardinality: navigation.cardinality,
             inverse,
+            tracked: field.attrs.tracked.is_some(),
         };
     }
     match &field.ty {

@@ -5,7 +5,8 @@
 //! later ones read:
 //! 1. `names` — declares every type; duplicate and colliding type names.
 //! 2. `types` — resolves every written type (fields, parameters, returns).
-//! 3. `attributes` — reads `@id`, `@readonly`, `@hasOne`, `@hasMany`, `@default`.
+//! 3. `attributes` — reads `@id`, `@readonly`, `@hasOne`, `@hasMany`, `@tracked`,
+//!    `@default`.
 //! 4. `ids` — the id field of each object.
 //! 5. `relations` — both sides of every navigation list.
 //! 6. `structs` — structs that contain themselves by value.
@@ -127,6 +128,8 @@ pub(crate) struct FieldAttrs<'a> {
     pub id: Option<&'a Attribute>,
     pub readonly: Option<&'a Attribute>,
     pub navigation: Option<Navigation<'a>>,
+    /// `@tracked`: set only on a one-to-many navigation list of an object (else reported).
+    pub tracked: Option<&'a Attribute>,
     pub default: Option<(&'a Literal, Span)>,
     /// `@default(Variant)`: a bare name, meant for an enum field.
     pub default_variant: Option<&'a Ident>,

@@ -118,15 +118,18 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
             }
         }
     });
-    let (into_state, new_id) = if object.has_implicit_id() {
+    // A fresh id needs no read to know it is free: `create_fresh` skips it.
+    let (into_state, new_id, create) = if object.has_implicit_id() {
         (
             quote!(self.into_state(Id(::nubes_runtime::typed::new_object_id()))),
             " Creates the object, with a fresh id, in this invocation.",
+            quote!(create_fresh),
         )
     } else {
         (
             quote!(self.into_state()),
             " Creates the object in this invocation; `AlreadyExists` if its id is taken.",
+            quote!(create),
         )
     };
     let what_new = format!("a new `{type_name}`");
@@ -164,7 +167,7 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
                 let state = #into_state;
                 let id = state.id();
                 let fields = ::nubes_runtime::typed::stored_fields(#what_new, &state)?;
-                ctx.create(#type_name, &id.0, fields).await?;
+                ctx.#create(#type_name, &id.0, fields).await?;
                 ::std::result::Result::Ok(id)
             }
         }

@@ -1,7 +1,7 @@
 //! The handlers crate: the runtime's description of the application (tables,
-//! relationships, read-only fields), one `ObjectHandler` per object type dispatching to
-//! the application's `Methods` implementations, an in-process transport and the AWS Lambda
-//! entry point.
+//! relationships, read-only fields, immutable types, tracked lists), one `ObjectHandler`
+//! per object type dispatching to the application's `Methods` implementations, an
+//! in-process transport and the AWS Lambda entry point.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -101,7 +101,9 @@ fn handler_ident(object: &ObjectView) -> proc_macro2::Ident {
     ))
 }
 
-/// `.with_type(ObjectType::new("Room").relation(…).readonly(…))`.
+/// `.with_type(ObjectType::new("Room").relation(…).readonly(…).immutable().tracked(…))`:
+/// `.immutable()` when every stored field is read-only, `.tracked(list)` for each
+/// `@tracked` list.
 fn object_type(object: &ObjectView) -> TokenStream {
     let name = object.name();
     let id_field = object.id_field_name();
@@ -146,12 +148,19 @@ fn object_type(object: &ObjectView) -> TokenStream {
             let wire = &field.name;
             quote!(.readonly(#wire))
         });
+    let immutable = object.is_immutable().then(|| quote!(.immutable()));
+    let tracked = object.tracked_lists().map(|field| {
+        let wire = &field.name;
+        quote!(.tracked(#wire))
+    });
     quote! {
         .with_type(
             ::nubes_runtime::ObjectType::new(#name)
                 .id_field(#id_field)
                 #(#relations)*
                 #(#readonly)*
+                #immutable
+                #(#tracked)*
         )
     }
 }

@@ -134,6 +134,27 @@ impl<'a> ObjectView<'a> {
             .filter(|field| !matches!(field.role, FieldRole::Navigation { .. }))
     }
 
+    /// True when every stored field is read-only (`@readonly` or the id), including when
+    /// the id is the only one: an object of the type never changes after its creation,
+    /// though its navigation lists may.
+    pub fn is_immutable(&self) -> bool {
+        self.stored_fields().all(|field| field.readonly)
+    }
+
+    /// The one-to-many lists marked `@tracked`, in declaration order.
+    pub fn tracked_lists(&self) -> impl Iterator<Item = &'a Field> {
+        self.object.fields.iter().filter(|field| {
+            matches!(
+                field.role,
+                FieldRole::Navigation {
+                    cardinality: Cardinality::OneToMany,
+                    tracked: true,
+                    ..
+                }
+            )
+        })
+    }
+
     /// The fields with a generated setter: stored, not read-only, not a reference list
     /// (reference lists change through `add_to_…` / `remove_from_…`).
     pub fn settable_fields(&self) -> impl Iterator<Item = &'a Field> {
@@ -177,6 +198,7 @@ impl<'a> ObjectView<'a> {
             FieldRole::Navigation {
                 cardinality: Cardinality::OneToMany,
                 inverse,
+                ..
             } => Some(Relation::OneToMany {
                 target: &self.schema[inverse.object].name,
                 back: &self.schema[inverse].name,
@@ -184,6 +206,7 @@ impl<'a> ObjectView<'a> {
             FieldRole::Navigation {
                 cardinality: Cardinality::ManyToMany,
                 inverse,
+                ..
             } => Some(Relation::ManyToMany {
                 target: &self.schema[inverse.object].name,
                 inverse: &self.schema[inverse].name,

@@ -13,6 +13,10 @@ mod scenarios;
 mod support;
 
 use scenarios::accounts::{delete_user, get_user_reservations, login, user_registration};
+use scenarios::busy_rooms::{
+    a_reservation_deleted_during_a_reserve, concurrent_reserves_of_the_same_nights,
+    reserve_at_any_number_of_reservations,
+};
 use scenarios::guarantees::{
     a_retried_create_is_answered_once, a_retried_reserve_is_answered_once,
     readonly_fields_cannot_change_by_any_path,
@@ -37,4 +41,8 @@ on_both_stores!(
     a_retried_create_is_answered_once,
     a_retried_reserve_is_answered_once,
     readonly_fields_cannot_change_by_any_path,
+    // A room with a long history.
+    reserve_at_any_number_of_reservations,
+    concurrent_reserves_of_the_same_nights,
+    a_reservation_deleted_during_a_reserve,
 );

@@ -6,6 +6,8 @@
 //! bumps its owner's version; deleted objects lose their edges on both sides. The rules
 //! are those of `docs/runtime.md`.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use super::cascade::cascade_deletes;
@@ -13,10 +15,15 @@ use super::context::{Ctx, Entry, State};
 use super::outbox;
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_key, live_fields, object_key, record_key, user_fields, CASCADING};
+use crate::layout::{
+    edge_item, edge_key, edge_target, live_fields, object_key, record_key, user_fields, CASCADING,
+    EDGE_COPY,
+};
 use crate::records::{self, Placement};
 use crate::schema::Relation;
-use crate::store::{Condition, Item, Update, WriteOp, DELETED, EXPIRES, MAX_WRITE_OPS, VERSION};
+use crate::store::{
+    Condition, Item, Key, Update, WriteOp, DELETED, EXPIRES, MAX_WRITE_OPS, VERSION,
+};
 
 /// The write of one invocation.
 pub(crate) struct Commit {
@@ -27,16 +34,19 @@ pub(crate) struct Commit {
     pub(crate) record_apart: bool,
 }
 
-/// Builds the write for `ctx` with `outcome` recorded on its target.
+/// Builds the write for `ctx` with `outcome` recorded on its target; `what` names the
+/// call (`Room \`r1\`.reserve`) in the error for a write too large for one commit.
 pub(crate) async fn prepare(
     ctx: &mut Ctx,
     outcome: &Result<Value, Error>,
+    what: &str,
 ) -> Result<Commit, Error> {
     if outcome.is_err() {
         discard_changes(ctx);
     }
     cascade_deletes(ctx).await?;
     derive_one_to_many(ctx).await?;
+    bump_tracking_parents(ctx);
     enforce_readonly(ctx)?;
     enforce_field_rules(ctx)?;
     // Objects whose collections changed are read (batched) so that a bump is conditioned
@@ -45,12 +55,74 @@ pub(crate) async fn prepare(
     ctx.entries(&bumped).await?;
     let commit = operations(ctx, outcome);
     if commit.ops.len() > MAX_WRITE_OPS {
-        return Err(Error::validation(format!(
-            "this invocation would write {} items at once; one invocation writes at most {MAX_WRITE_OPS}",
-            commit.ops.len()
-        )));
+        return Err(too_large(ctx, what, commit.ops.len()));
     }
     Ok(commit)
+}
+
+/// The error for a commit of `items` items: it names the collection whose elements'
+/// checks take the most room, when that is what makes it too large.
+fn too_large(ctx: &Ctx, what: &str, items: usize) -> Error {
+    let mut checks: BTreeMap<&str, usize> = BTreeMap::new();
+    for (object, entry) in &ctx.objects {
+        if needs_check(ctx, object, entry) {
+            if let Some(via) = &entry.via {
+                *checks.entry(via.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let widest = checks.into_iter().max_by_key(|(_, count)| *count);
+    match widest {
+        Some((via, count)) => Error::validation(format!(
+            "{what} would write {items} items in one commit; a commit holds at most {MAX_WRITE_OPS}. \
+             It read {count} objects of `{via}`, and each is checked in the commit: mark `{via}` \
+             `@tracked`, make every stored field of its objects `@readonly`, or read fewer of them"
+        )),
+        None => Error::validation(format!(
+            "{what} would write {items} items in one commit; a commit holds at most {MAX_WRITE_OPS}"
+        )),
+    }
+}
+
+/// True when the commit checks the version of `object`, which the invocation only read.
+fn needs_check(ctx: &Ctx, object: &ObjectRef, entry: &Entry) -> bool {
+    entry.state == State::Read
+        && !entry.covered
+        && object != &ctx.targets[0]
+        && !ctx.bumps.contains(object)
+}
+
+/// A change to the fields of a child in a tracked one-to-many list bumps its parent, so a
+/// call that read the list is validated by the parent alone.
+fn bump_tracking_parents(ctx: &mut Ctx) {
+    let mut parents = Vec::new();
+    for (child, entry) in &ctx.objects {
+        if entry.state != State::Changed {
+            continue;
+        }
+        let Some(child_type) = ctx.env.schema.object(&child.type_name) else {
+            continue;
+        };
+        let before = live_fields(entry.original.as_ref());
+        if before == entry.fields {
+            continue;
+        }
+        for (back, parent_type, list) in child_type.back_references() {
+            let tracked = ctx
+                .env
+                .schema
+                .object(parent_type)
+                .is_some_and(|parent| parent.tracked.contains(list));
+            let parent = before
+                .as_ref()
+                .and_then(|fields| fields.get(back))
+                .and_then(Value::as_str);
+            if let (true, Some(parent)) = (tracked, parent) {
+                parents.push(ObjectRef::new(parent_type, parent));
+            }
+        }
+    }
+    ctx.bumps.extend(parents);
 }
 
 /// A failed method changes nothing; its reads stay in the read set, so the recorded
@@ -107,11 +179,9 @@ async fn derive_one_to_many(ctx: &mut Ctx) -> Result<(), Error> {
                 if ctx.entry(&parent).await?.fields.is_none() {
                     return Err(Error::not_found(&parent.type_name, &parent.id));
                 }
-                let mut edge = Map::new();
-                edge.insert("to".to_string(), Value::from(child.id.clone()));
                 ctx.edges.insert(
                     edge_key(&ctx.env.schema, &parent, list, &child.id),
-                    Some(edge),
+                    Some(edge_item(&child.id, None)),
                 );
                 ctx.bumps.insert(parent);
             }
@@ -131,6 +201,12 @@ fn enforce_readonly(ctx: &Ctx) -> Result<(), Error> {
         };
         let before = entry.original.as_ref().map(user_fields).unwrap_or_default();
         let after = entry.fields.clone().unwrap_or_default();
+        if object_type.immutable && before != after {
+            return Err(Error::validation(format!(
+                "{object} cannot change: every field of a `{}` is read-only, set when it is created",
+                object.type_name
+            )));
+        }
         for field in &object_type.readonly {
             if before.get(field) != after.get(field) {
                 return Err(Error::validation(format!(
@@ -222,13 +298,9 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
         };
         let mut item = match entry.state {
             State::Read if !is_root => {
-                ops.push(read_only_op(
-                    ctx,
-                    object,
-                    entry.fields.is_some(),
-                    key,
-                    condition,
-                ));
+                if let Some(op) = read_only_op(ctx, object, entry, key, condition) {
+                    ops.push(op);
+                }
                 continue;
             }
             State::Read | State::Changed | State::Created => match &entry.fields {
@@ -264,7 +336,7 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
         ops.push(match edge {
             Some(item) => WriteOp::Put {
                 key: key.clone(),
-                item: item.clone(),
+                item: with_copy(ctx, key, item),
                 condition: Condition::Always,
             },
             None => WriteOp::Delete {
@@ -280,27 +352,57 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
 }
 
 /// The operation for an object only read: a version bump when one of its collections
-/// changed, a check of the version seen otherwise.
+/// changed, a check of the version seen otherwise — none when its owner's version covers
+/// it (see [`Entry::covered`]).
 fn read_only_op(
     ctx: &Ctx,
     object: &ObjectRef,
-    exists: bool,
-    key: crate::store::Key,
+    entry: &Entry,
+    key: Key,
     condition: Condition,
-) -> WriteOp {
-    if ctx.bumps.contains(object) && exists {
+) -> Option<WriteOp> {
+    if ctx.bumps.contains(object) && entry.fields.is_some() {
         let update = Update {
             bump_version: true,
             ..Update::default()
         };
-        WriteOp::Update {
+        Some(WriteOp::Update {
             key,
             update,
             condition,
-        }
+        })
+    } else if needs_check(ctx, object, entry) {
+        Some(WriteOp::Check { key, condition })
     } else {
-        WriteOp::Check { key, condition }
+        None
     }
+}
+
+/// An edge as written: pointing at an object of an immutable type, it carries a copy of
+/// that object's fields as this commit leaves them.
+fn with_copy(ctx: &Ctx, key: &Key, edge: &Item) -> Item {
+    let mut edge = edge.clone();
+    let Some(target) = edge_target(&ctx.env.schema, key) else {
+        return edge;
+    };
+    let immutable = ctx
+        .env
+        .schema
+        .object(&target.type_name)
+        .is_some_and(|object| object.immutable);
+    let fields = ctx
+        .objects
+        .get(&target)
+        .and_then(|entry| entry.fields.clone());
+    match fields {
+        Some(fields) if immutable => {
+            edge.insert(EDGE_COPY.to_string(), Value::Object(fields));
+        }
+        _ => {
+            edge.remove(EDGE_COPY);
+        }
+    }
+    edge
 }
 
 /// The cascade marks of the root's new item: a tombstone stays one (a cascade chunk

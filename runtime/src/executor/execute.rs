@@ -121,7 +121,7 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
             return Err(error.clone());
         }
     }
-    let commit = match commit::prepare(ctx, &outcome).await {
+    let commit = match commit::prepare(ctx, &outcome, &describe(&target, operation)).await {
         Ok(commit) => commit,
         Err(error) if is_final(&error) => return Ok(Attempt::Unrecorded(error)),
         Err(error) => return Err(error),

@@ -217,8 +217,10 @@ impl Runtime {
     }
 
     /// Sets one field. A plain field takes the fast path: one conditional update that
-    /// also recognises a duplicate. Read-only fields are refused; references that are one
-    /// side of a relationship take the general path, which moves the edge too.
+    /// also recognises a duplicate. Read-only fields (every field of an immutable type)
+    /// are refused; references that are one side of a relationship take the general path,
+    /// which moves the edge too, and so does every field of a child in a tracked list,
+    /// whose change bumps its parent.
     pub async fn set_field(
         &self,
         id: &InvocationId,
@@ -237,25 +239,34 @@ impl Runtime {
                 "`{field}` is not a field: names starting with `_` belong to the runtime"
             )));
         }
-        if object_type.readonly.iter().any(|name| name == field) {
+        if object_type.readonly.iter().any(|name| name == field) || object_type.immutable {
             return Err(Error::validation(format!(
                 "`{type_name}.{field}` is read-only: it is set when the object is created and never changes"
             )));
         }
         let target = ObjectRef::new(type_name, object);
+        // A child in a tracked list bumps its parent: the general path reads the parent.
+        let tracked_child = object_type.back_references().any(|(_, parent, list)| {
+            self.env
+                .schema
+                .object(parent)
+                .is_some_and(|parent| parent.tracked.contains(list))
+        });
         match object_type.relations.get(field) {
-            Some(Relation::BackReference { .. }) => {
-                let operation = Operation::Set {
-                    field: field.to_string(),
-                    value,
-                };
-                self.run_member(id, type_name, object, operation).await
+            Some(Relation::BackReference { .. }) => {}
+            None if tracked_child => {}
+            Some(_) => {
+                return Err(Error::validation(format!(
+                    "`{type_name}.{field}` is a collection: use add_to / remove_from"
+                )))
             }
-            Some(_) => Err(Error::validation(format!(
-                "`{type_name}.{field}` is a collection: use add_to / remove_from"
-            ))),
-            None => setter::set_field(&self.env, id, &target, field, value).await,
+            None => return setter::set_field(&self.env, id, &target, field, value).await,
         }
+        let operation = Operation::Set {
+            field: field.to_string(),
+            value,
+        };
+        self.run_member(id, type_name, object, operation).await
     }
 
     /// The fields of an object (one consistent read); `NotFound` if it does not exist.

@@ -258,6 +258,7 @@ pub struct Stats {
     round_trips: AtomicU64,
     items_read: AtomicU64,
     items_written: AtomicU64,
+    items_checked: AtomicU64,
     read_units: AtomicU64,
     write_units: AtomicU64,
 }
@@ -271,6 +272,8 @@ pub struct StatsSnapshot {
     pub items_read: u64,
     /// Items written or deleted (checks excluded).
     pub items_written: u64,
+    /// Items only checked by a successful write (a transaction's condition checks).
+    pub items_checked: u64,
     /// Read capacity units consumed, by DynamoDB's rules.
     pub read_units: u64,
     /// Write capacity units consumed, by DynamoDB's rules (failed conditional writes
@@ -292,6 +295,7 @@ impl std::ops::Sub for StatsSnapshot {
             round_trips: self.round_trips - earlier.round_trips,
             items_read: self.items_read - earlier.items_read,
             items_written: self.items_written - earlier.items_written,
+            items_checked: self.items_checked - earlier.items_checked,
             read_units: self.read_units - earlier.read_units,
             write_units: self.write_units - earlier.write_units,
         }
@@ -315,6 +319,17 @@ impl Stats {
             .fetch_add(items as u64, Ordering::Relaxed);
     }
 
+    /// Counts the items of a successful write: those written and those only checked.
+    pub fn committed(&self, ops: &[WriteOp]) {
+        let checked = ops
+            .iter()
+            .filter(|op| matches!(op, WriteOp::Check { .. }))
+            .count();
+        self.written(ops.len() - checked);
+        self.items_checked
+            .fetch_add(checked as u64, Ordering::Relaxed);
+    }
+
     /// Counts read capacity units.
     pub fn read_units(&self, units: u64) {
         self.read_units.fetch_add(units, Ordering::Relaxed);
@@ -331,6 +346,7 @@ impl Stats {
             round_trips: self.round_trips.load(Ordering::Relaxed),
             items_read: self.items_read.load(Ordering::Relaxed),
             items_written: self.items_written.load(Ordering::Relaxed),
+            items_checked: self.items_checked.load(Ordering::Relaxed),
             read_units: self.read_units.load(Ordering::Relaxed),
             write_units: self.write_units.load(Ordering::Relaxed),
         }
@@ -353,7 +369,8 @@ impl Stats {
 /// - [`Stats`]: `items_read` counts the items a read returns (distinct keys for
 ///   [`Store::batch_get`], never the current item of a failed condition);
 ///   `items_written` counts the puts, updates and deletes (even of an absent item) of a
-///   successful write, never its checks, and nothing for a failed one.
+///   successful write, never its checks, and nothing for a failed one; `items_checked`
+///   counts the checks of a successful write.
 /// - Round trips: one per [`Store::get`], [`Store::query`] page, [`Store::write`] and
 ///   [`Store::update_returning`]; `ceil(distinct keys / 100)` per [`Store::batch_get`]
 ///   (none for no keys); one per table for [`Store::ensure_tables`] on existing tables.

@@ -322,11 +322,7 @@ impl SqliteStore {
         }
         transaction.commit().map_err(sql_error)?;
         drop(inner);
-        self.stats.written(
-            ops.iter()
-                .filter(|op| !matches!(op, WriteOp::Check { .. }))
-                .count(),
-        );
+        self.stats.committed(ops);
         // DynamoDB sends one operation as a single write, a lone check as a transaction.
         self.stats.write_units(match (ops, sizes.as_slice()) {
             ([WriteOp::Check { .. }], _) | (_, [_, _, ..]) => transact_write_units(sizes),

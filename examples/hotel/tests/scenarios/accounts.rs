@@ -105,7 +105,7 @@ pub async fn login(store: Arc<dyn Store>) {
 /// Task get-user-reservations: the reservations a user is a guest on, with their rooms
 /// and dates.
 pub async fn get_user_reservations(store: Arc<dyn Store>) {
-    let app = fixture::app(store).await;
+    let app = fixture::app(store.clone()).await;
     let c = &app.client;
     let lisbon = fixture::city(c, "Lisbon").await;
     let (ana, ben) = (register(c, "ana").await, register(c, "ben").await);
@@ -119,11 +119,15 @@ pub async fn get_user_reservations(store: Arc<dyn Store>) {
             .await
             .expect("reserved");
     }
+    let before = store.stats().snapshot();
     let mut list = c
         .user(ana.clone())
         .reservations()
         .await
         .expect("reservations");
+    // Reservations are immutable: the edges carry them, so the query alone reads them.
+    let used = store.stats().snapshot() - before;
+    assert_eq!((used.round_trips, used.items_read), (1, 2));
     list.sort_by(|a, b| a.check_in.cmp(&b.check_in));
     let seen: Vec<_> = list
         .iter()

@@ -2,6 +2,7 @@
 //! both stores by `on_both_stores!` in `e2e.rs`.
 
 pub mod accounts;
+pub mod busy_rooms;
 pub mod guarantees;
 pub mod hotels;
 pub mod reservations;

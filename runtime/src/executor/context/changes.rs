@@ -1,13 +1,13 @@
 //! The buffered changes a method makes through its context: fields, creations,
 //! deletions and collection membership. Nothing reaches the store before the commit.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::collections::string_list;
 use super::{Ctx, State};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_key, CASCADING};
+use crate::layout::{edge_item, edge_key, CASCADING};
 use crate::schema::Relation;
 use crate::store::Item;
 
@@ -81,6 +81,24 @@ impl Ctx {
         );
         entry.state = State::Created;
         Ok(())
+    }
+
+    /// Creates an object under an id this invocation has just made and nobody can know
+    /// yet (a UUID v7 from [`crate::typed::new_object_id`]), without reading it first:
+    /// the commit still writes it on the condition that it is absent.
+    pub async fn create_fresh(
+        &mut self,
+        type_name: &str,
+        id: &str,
+        fields: Item,
+    ) -> Result<(), Error> {
+        self.require_writable("create objects")?;
+        let object = ObjectRef::new(type_name, id);
+        if !self.objects.contains_key(&object) {
+            self.type_of(type_name)?;
+            self.objects.insert(object, super::Entry::from_stored(None));
+        }
+        self.create(type_name, id, fields).await
     }
 
     /// Deletes an object and, in the same commit, its relationship edges on both sides.
@@ -242,13 +260,11 @@ impl Ctx {
         }
         let forward = edge_key(&self.env.schema, &this, field, other);
         let backward = edge_key(&self.env.schema, &that, inverse, id);
-        let edge = |to: &str| {
-            let mut item = Map::new();
-            item.insert("to".to_string(), Value::from(to));
-            item
-        };
-        self.edges.insert(forward, add.then(|| edge(other)));
-        self.edges.insert(backward, add.then(|| edge(id)));
+        // Copies of immutable objects' fields are added to the edges at commit.
+        self.edges
+            .insert(forward, add.then(|| edge_item(other, None)));
+        self.edges
+            .insert(backward, add.then(|| edge_item(id, None)));
         self.bumps.insert(this);
         self.bumps.insert(that);
         Ok(())

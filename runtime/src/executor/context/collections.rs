@@ -1,15 +1,16 @@
 //! Reading collections: one strongly consistent, paged query of the owner's partition
 //! per collection — never one request per element — merged with what the invocation
-//! changed itself.
+//! changed itself. Edges to objects of an immutable type carry a copy of their fields, so
+//! such a collection is read with the query alone.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::{Ctx, Env};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::edge_key;
+use crate::layout::{edge_copy, edge_key};
 use crate::schema::Relation;
 use crate::store::Item;
 
@@ -32,34 +33,51 @@ impl Ctx {
         id: &str,
         field: &str,
     ) -> Result<Vec<String>, Error> {
+        let members = self.members(type_name, id, field).await?;
+        Ok(members.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// The members of a collection in id order, each with the copy of its fields that
+    /// its stored edge carries (if it does).
+    async fn members(
+        &mut self,
+        type_name: &str,
+        id: &str,
+        field: &str,
+    ) -> Result<Vec<(String, Option<Item>)>, Error> {
         let owner = ObjectRef::new(type_name, id);
         let relation = self.relation(type_name, field)?;
-        if let Relation::ReferenceList { .. } = relation {
-            let fields = self
-                .load(type_name, id)
-                .await?
-                .ok_or_else(|| Error::not_found(type_name, id))?;
-            return Ok(string_list(fields.get(field)));
-        }
-        // A mutating invocation puts the owner's version in its read set (rule 3); a
-        // read-only one needs no owner read: the edges are the answer.
-        if !self.readonly && self.entry(&owner).await?.fields.is_none() {
-            return Err(Error::not_found(type_name, id));
-        }
-        let mut ids: BTreeSet<String> = match &relation {
-            Relation::ReferenceList { .. } => BTreeSet::new(),
+        match &relation {
+            Relation::ReferenceList { .. } => {
+                let fields = self
+                    .load(type_name, id)
+                    .await?
+                    .ok_or_else(|| Error::not_found(type_name, id))?;
+                let ids = string_list(fields.get(field));
+                return Ok(ids.into_iter().map(|id| (id, None)).collect());
+            }
             Relation::BackReference { .. } => {
                 return Err(Error::validation(format!(
                     "`{type_name}.{field}` is a reference, not a collection"
                 )))
             }
-            Relation::OneToMany { .. } | Relation::ManyToMany { .. } => {
-                stored_edge_ids(&self.env, &owner, field)
-                    .await?
-                    .into_iter()
-                    .collect()
+            Relation::OneToMany { .. } | Relation::ManyToMany { .. } => {}
+        }
+        // A mutating invocation puts the owner's version in its read set (rule 3), even
+        // when the owner was reached through a collection itself; a read-only one needs no
+        // owner read: the edges are the answer.
+        if !self.readonly {
+            let entry = self.entry(&owner).await?;
+            if entry.fields.is_none() {
+                return Err(Error::not_found(type_name, id));
             }
-        };
+            entry.covered = false;
+        }
+        let mut members: BTreeMap<String, Option<Item>> = stored_edges(&self.env, &owner, field)
+            .await?
+            .into_iter()
+            .map(|(id, edge)| (id, edge_copy(&edge)))
+            .collect();
         match &relation {
             Relation::OneToMany { target, back } => {
                 // Children whose back-reference this invocation changed.
@@ -73,9 +91,9 @@ impl Ctx {
                         .and_then(|f| f.get(back))
                         .and_then(Value::as_str);
                     if now == Some(id) {
-                        ids.insert(object.id.clone());
+                        members.entry(object.id.clone()).or_insert(None);
                     } else {
-                        ids.remove(&object.id);
+                        members.remove(&object.id);
                     }
                 }
             }
@@ -88,44 +106,78 @@ impl Ctx {
                     }
                     if let Some(other) = key.sk.strip_prefix(&prefix) {
                         if change.is_some() {
-                            ids.insert(other.to_string());
+                            members.entry(other.to_string()).or_insert(None);
                         } else {
-                            ids.remove(other);
+                            members.remove(other);
                         }
                     }
                 }
             }
-            _ => {}
+            Relation::ReferenceList { .. } | Relation::BackReference { .. } => {}
         }
-        Ok(ids.into_iter().collect())
+        Ok(members.into_iter().collect())
     }
 
     /// The objects in a collection, with their fields; objects that no longer exist are
-    /// left out. Fetched with batched reads, never one by one.
+    /// left out. Objects of an immutable type come from the copies their edges carry;
+    /// the others are fetched with batched reads, never one by one.
     pub async fn collection(
         &mut self,
         type_name: &str,
         id: &str,
         field: &str,
     ) -> Result<Vec<(String, Item)>, Error> {
-        let target = match self.relation(type_name, field)? {
+        let relation = self.relation(type_name, field)?;
+        let target = match &relation {
             Relation::OneToMany { target, .. }
             | Relation::ManyToMany { target, .. }
-            | Relation::ReferenceList { target } => target,
+            | Relation::ReferenceList { target } => target.clone(),
             Relation::BackReference { .. } => {
                 return Err(Error::validation(format!(
                     "`{type_name}.{field}` is a reference, not a collection"
                 )))
             }
         };
-        let ids = self.collection_ids(type_name, id, field).await?;
-        let objects: Vec<ObjectRef> = ids.iter().map(|id| ObjectRef::new(&target, id)).collect();
-        self.entries(&objects).await?;
-        Ok(objects
+        let immutable = self.type_of(&target)?.immutable;
+        let covered = match &relation {
+            Relation::OneToMany { .. } => {
+                immutable || self.type_of(type_name)?.tracked.contains(field)
+            }
+            Relation::ManyToMany { .. } => immutable,
+            Relation::ReferenceList { .. } | Relation::BackReference { .. } => false,
+        };
+        let members = self.members(type_name, id, field).await?;
+        let mut copies = BTreeMap::new();
+        let mut fetch = Vec::new();
+        for (id, copy) in members.iter().cloned() {
+            let object = ObjectRef::new(&target, &id);
+            if self.objects.contains_key(&object) {
+                continue;
+            }
+            match copy {
+                Some(fields) if immutable => {
+                    copies.insert(id, fields);
+                }
+                _ => fetch.push(object),
+            }
+        }
+        self.entries(&fetch).await?;
+        let via = format!("{type_name}.{field}");
+        for object in &fetch {
+            if let Some(entry) = self.objects.get_mut(object) {
+                entry.covered = covered && entry.fields.is_some();
+                entry.via = Some(via.clone());
+            }
+        }
+        Ok(members
             .into_iter()
-            .filter_map(|object| {
-                let fields = self.objects.get(&object)?.fields.clone()?;
-                Some((object.id, fields))
+            .filter_map(|(id, _)| {
+                let object = ObjectRef::new(&target, &id);
+                let fields = match self.objects.get(&object) {
+                    Some(entry) => entry.fields.clone()?,
+                    None => copies.remove(&id)?,
+                };
+                Some((id, fields))
             })
             .collect())
     }
@@ -150,9 +202,19 @@ pub(crate) async fn stored_edge_ids(
     owner: &ObjectRef,
     field: &str,
 ) -> Result<Vec<String>, Error> {
+    let edges = stored_edges(env, owner, field).await?;
+    Ok(edges.into_iter().map(|(id, _)| id).collect())
+}
+
+/// The stored edges of `owner.field`, in id order: each pointed-at id with its edge.
+async fn stored_edges(
+    env: &Env,
+    owner: &ObjectRef,
+    field: &str,
+) -> Result<Vec<(String, Item)>, Error> {
     let prefix = edge_key(&env.schema, owner, field, "").sk;
     let table = env.schema.table(&owner.type_name);
-    let mut ids = Vec::new();
+    let mut edges = Vec::new();
     let mut start_after: Option<String> = None;
     loop {
         let page = env
@@ -165,14 +227,14 @@ pub(crate) async fn stored_edge_ids(
                 env.config.page_size,
             )
             .await?;
-        ids.extend(
+        edges.extend(
             page.items
-                .iter()
-                .filter_map(|(sk, _)| sk.strip_prefix(&prefix).map(str::to_string)),
+                .into_iter()
+                .filter_map(|(sk, edge)| sk.strip_prefix(&prefix).map(|id| (id.to_string(), edge))),
         );
         match page.next {
             Some(next) => start_after = Some(next),
-            None => return Ok(ids),
+            None => return Ok(edges),
         }
     }
 }

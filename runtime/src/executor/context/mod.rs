@@ -46,6 +46,15 @@ pub(crate) struct Entry {
     pub fields: Option<Item>,
     /// What happened to it.
     pub state: State,
+    /// The collection this object was first reached through (`Type.field` of its
+    /// owner), when it was; `None` when read by id.
+    pub via: Option<String>,
+    /// True when the commit need not check this object's version, because its owner's
+    /// version covers it: it was reached through a one-to-many or many-to-many
+    /// collection whose owner this commit validates, it existed, and either none of its
+    /// fields can change (an immutable type) or every change to them bumps that owner (a
+    /// tracked list). Reading the object's own collections clears it.
+    pub covered: bool,
 }
 
 impl Entry {
@@ -54,6 +63,8 @@ impl Entry {
             original,
             fields: None,
             state: State::Read,
+            via: None,
+            covered: false,
         };
         entry.forget_changes();
         entry

@@ -316,11 +316,7 @@ impl DynamoStore {
             err.error = self.which_missing(err.error, &tables).await;
             return Err(err);
         }
-        let written = ops
-            .iter()
-            .filter(|op| !matches!(op, WriteOp::Check { .. }))
-            .count();
-        self.stats.written(written);
+        self.stats.committed(ops);
         self.sizes.count_transaction(&self.stats, ops);
         Ok(())
     }

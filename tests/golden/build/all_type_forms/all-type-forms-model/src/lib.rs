@@ -724,7 +724,7 @@ pub mod owner {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Owner`", &state)?;
-            ctx.create("Owner", &id.0, fields).await?;
+            ctx.create_fresh("Owner", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }
@@ -859,7 +859,7 @@ pub mod item {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Item`", &state)?;
-            ctx.create("Item", &id.0, fields).await?;
+            ctx.create_fresh("Item", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }
@@ -1013,7 +1013,7 @@ pub mod group {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Group`", &state)?;
-            ctx.create("Group", &id.0, fields).await?;
+            ctx.create_fresh("Group", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

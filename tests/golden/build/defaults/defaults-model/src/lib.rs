@@ -373,7 +373,7 @@ pub mod settings {
                 "a new `Settings`",
                 &state,
             )?;
-            ctx.create("Settings", &id.0, fields).await?;
+            ctx.create_fresh("Settings", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

@@ -88,7 +88,8 @@ pub fn schema() -> ::nubes_runtime::Schema {
                 .readonly("room")
                 .readonly("checkIn")
                 .readonly("checkOut")
-                .readonly("createdAt"),
+                .readonly("createdAt")
+                .immutable(),
         )
         .with_type(
             ::nubes_runtime::ObjectType::new("User")

@@ -521,7 +521,7 @@ pub mod hotel {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)?;
-            ctx.create("Hotel", &id.0, fields).await?;
+            ctx.create_fresh("Hotel", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }
@@ -869,7 +869,7 @@ pub mod room {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Room`", &state)?;
-            ctx.create("Room", &id.0, fields).await?;
+            ctx.create_fresh("Room", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }
@@ -1089,7 +1089,7 @@ pub mod reservation {
                 "a new `Reservation`",
                 &state,
             )?;
-            ctx.create("Reservation", &id.0, fields).await?;
+            ctx.create_fresh("Reservation", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

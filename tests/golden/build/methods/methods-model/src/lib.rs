@@ -530,7 +530,7 @@ pub mod room {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Room`", &state)?;
-            ctx.create("Room", &id.0, fields).await?;
+            ctx.create_fresh("Room", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }
@@ -892,7 +892,7 @@ pub mod hotel {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Hotel`", &state)?;
-            ctx.create("Hotel", &id.0, fields).await?;
+            ctx.create_fresh("Hotel", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }
@@ -1050,7 +1050,7 @@ pub mod guest {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Guest`", &state)?;
-            ctx.create("Guest", &id.0, fields).await?;
+            ctx.create_fresh("Guest", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

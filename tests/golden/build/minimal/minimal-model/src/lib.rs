@@ -114,7 +114,7 @@ pub mod note {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Note`", &state)?;
-            ctx.create("Note", &id.0, fields).await?;
+            ctx.create_fresh("Note", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

@@ -256,7 +256,7 @@ pub mod ticket {
                 "a new `Ticket`",
                 &state,
             )?;
-            ctx.create("Ticket", &id.0, fields).await?;
+            ctx.create_fresh("Ticket", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

@@ -474,7 +474,7 @@ pub mod thing {
             let state = self.into_state(Id(::nubes_runtime::typed::new_object_id()));
             let id = state.id();
             let fields = ::nubes_runtime::typed::stored_fields("a new `Thing`", &state)?;
-            ctx.create("Thing", &id.0, fields).await?;
+            ctx.create_fresh("Thing", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }
@@ -637,7 +637,7 @@ pub mod matcher {
                 "a new `Matcher`",
                 &state,
             )?;
-            ctx.create("Matcher", &id.0, fields).await?;
+            ctx.create_fresh("Matcher", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

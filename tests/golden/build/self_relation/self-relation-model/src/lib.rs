@@ -424,7 +424,7 @@ pub mod category {
                 "a new `Category`",
                 &state,
             )?;
-            ctx.create("Category", &id.0, fields).await?;
+            ctx.create_fresh("Category", &id.0, fields).await?;
             ::std::result::Result::Ok(id)
         }
     }

@@ -1,0 +1,585 @@
+//! A changing call's commit does not grow with the collections it reads: objects of an
+//! immutable type and children of a tracked list are covered by their owner's version,
+//! everything else a call read is checked. Each rule that decides which objects need no
+//! check of their own has a test here that fails without it; a gate holds a call between
+//! its reads and its commit while the test changes what it read.
+
+#[macro_use]
+mod support;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use async_trait::async_trait;
+use nubes_runtime::store::{Condition, Key, StatsSnapshot, Store, WriteOp};
+use nubes_runtime::{
+    Config, Ctx, Error, Invocation, InvocationId, ObjectHandler, ObjectType, Relation, Runtime,
+    Schema,
+};
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+
+on_both_stores!(
+    commits_do_not_grow_with_immutable_collections,
+    immutable_collections_are_one_query,
+    edges_without_copies_still_read,
+    immutable_objects_cannot_change,
+    reading_an_objects_own_collection_checks_it,
+    objects_read_by_id_are_checked,
+    mutable_children_are_checked,
+    tracked_lists_see_changes_to_their_children,
+    too_many_checks_name_the_collection,
+);
+
+/// `Shelf { labels: [Label] @hasOne(shelf), notes: [Note] @hasOne(shelf) @tracked,
+/// boxes: [Box] @hasOne(shelf) }`; `Label` is immutable (`shelf`, `text` read-only) and
+/// has `tags: [Tag] @hasMany(labels)`; `Note` and `Box` have a mutable `text`.
+fn schema() -> Schema {
+    let child = |list: &str| Relation::BackReference {
+        target: "Shelf".into(),
+        list: list.into(),
+        optional: false,
+    };
+    let children = |target: &str| Relation::OneToMany {
+        target: target.into(),
+        back: "shelf".into(),
+    };
+    Schema::new("")
+        .with_type(
+            ObjectType::new("Shelf")
+                .relation("labels", children("Label"))
+                .relation("notes", children("Note"))
+                .relation("boxes", children("Box"))
+                .tracked("notes"),
+        )
+        .with_type(
+            ObjectType::new("Label")
+                .id_field("id")
+                .relation("shelf", child("labels"))
+                .relation(
+                    "tags",
+                    Relation::ManyToMany {
+                        target: "Tag".into(),
+                        inverse: "labels".into(),
+                    },
+                )
+                .readonly("shelf")
+                .readonly("text")
+                .immutable(),
+        )
+        .with_type(ObjectType::new("Tag").relation(
+            "labels",
+            Relation::ManyToMany {
+                target: "Label".into(),
+                inverse: "tags".into(),
+            },
+        ))
+        .with_type(ObjectType::new("Note").relation("shelf", child("notes")))
+        .with_type(ObjectType::new("Box").relation("shelf", child("boxes")))
+}
+
+async fn runtime(store: Arc<dyn Store>) -> Runtime {
+    let mut builder = Runtime::builder(store, schema()).config(Config::default());
+    for type_name in ["Shelf", "Label", "Tag", "Note", "Box"] {
+        builder = builder.handler(type_name, Arc::new(Shelves));
+    }
+    let runtime = builder.build();
+    runtime.ensure_tables().await.expect("tables are created");
+    runtime
+}
+
+/// The type of the children in each list of a shelf.
+fn child_type(list: &str) -> Result<&'static str, Error> {
+    match list {
+        "labels" => Ok("Label"),
+        "notes" => Ok("Note"),
+        "boxes" => Ok("Box"),
+        _ => Err(Error::validation(format!("no list `{list}`"))),
+    }
+}
+
+fn text<'v>(args: &'v Value, name: &str) -> Result<&'v str, Error> {
+    args[name]
+        .as_str()
+        .ok_or_else(|| Error::validation(format!("`{name}` must be text")))
+}
+
+fn taken(text: &str) -> Error {
+    Error::User {
+        name: "Taken".into(),
+        data: json!({ "text": text }),
+    }
+}
+
+/// The methods of the sample, on `Shelf` (and, for `dropIfOther`, any type).
+struct Shelves;
+
+#[async_trait]
+impl ObjectHandler for Shelves {
+    fn is_readonly(&self, method: &str) -> bool {
+        method == "list"
+    }
+
+    async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error> {
+        let shelf = ctx.this_ref().id.clone();
+        match method {
+            // The objects of one list, as a read-only call sees them.
+            "list" => {
+                let list = text(&args, "list")?;
+                let objects = ctx.collection("Shelf", &shelf, list).await?;
+                Ok(Value::Array(
+                    objects.into_iter().map(|(_, o)| Value::Object(o)).collect(),
+                ))
+            }
+            // Adds a child with `text` to `list` unless one has it already.
+            "add" => {
+                let (list, wanted) = (text(&args, "list")?, text(&args, "text")?);
+                let children = ctx.collection("Shelf", &shelf, list).await?;
+                Gate::pass(&args).await;
+                if children
+                    .iter()
+                    .any(|(_, c)| c.get("text") == Some(&json!(wanted)))
+                {
+                    return Err(taken(wanted));
+                }
+                let id = InvocationId::new().0;
+                let fields = json!({ "id": id, "shelf": shelf, "text": wanted });
+                ctx.create_fresh(child_type(list)?, &id, object(fields))
+                    .await?;
+                Ok(json!(id))
+            }
+            // Adds a label with `text` unless a label of the shelf has a tag.
+            "addUnlessTagged" => {
+                let wanted = text(&args, "text")?;
+                let labels = ctx.collection("Shelf", &shelf, "labels").await?;
+                for (label, _) in &labels {
+                    if !ctx.collection_ids("Label", label, "tags").await?.is_empty() {
+                        return Err(taken(wanted));
+                    }
+                }
+                Gate::pass(&args).await;
+                let id = InvocationId::new().0;
+                let fields = json!({ "id": id, "shelf": shelf, "text": wanted });
+                ctx.create_fresh("Label", &id, object(fields)).await?;
+                Ok(json!(id))
+            }
+            // Tags `label` unless `shelf` holds a label with `text`.
+            "tagUnless" => {
+                let (label, on, unless) = (
+                    text(&args, "label")?,
+                    text(&args, "shelf")?,
+                    text(&args, "text")?,
+                );
+                let labels = ctx.collection("Shelf", on, "labels").await?;
+                if labels
+                    .iter()
+                    .any(|(_, l)| l.get("text") == Some(&json!(unless)))
+                {
+                    return Err(taken(unless));
+                }
+                ctx.add_to("Tag", &shelf, "labels", label).await?;
+                Ok(Value::Null)
+            }
+            // Deletes label `drop` if label `keep` (read by id) still exists.
+            "dropIfOther" => {
+                let (keep, drop) = (text(&args, "keep")?, text(&args, "drop")?);
+                let kept = ctx.exists("Label", keep).await?;
+                Gate::pass(&args).await;
+                if kept {
+                    ctx.delete("Label", drop).await?;
+                }
+                Ok(json!(kept))
+            }
+            // Changes a field of any object (refused for an immutable one).
+            "change" => {
+                let (type_name, id, field) = (
+                    text(&args, "type")?,
+                    text(&args, "id")?,
+                    text(&args, "field")?,
+                );
+                ctx.set(type_name, id, field, args["value"].clone()).await?;
+                Ok(Value::Null)
+            }
+            _ => Err(Error::validation(format!("no method `{method}`"))),
+        }
+    }
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Holds a call between its reads and its commit: the call waits at [`Gate::pass`] until
+/// the test opens the gate; a re-run after a lost race passes at once.
+struct Gate {
+    arrived: watch::Sender<bool>,
+    open: watch::Sender<bool>,
+}
+
+fn gates() -> &'static Mutex<HashMap<String, Arc<Gate>>> {
+    static GATES: OnceLock<Mutex<HashMap<String, Arc<Gate>>>> = OnceLock::new();
+    GATES.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl Gate {
+    /// A new closed gate, under a unique name to pass as the `gate` argument.
+    fn new() -> (String, Arc<Gate>) {
+        let name = InvocationId::new().0;
+        let gate = Arc::new(Gate {
+            arrived: watch::channel(false).0,
+            open: watch::channel(false).0,
+        });
+        gates()
+            .lock()
+            .expect("gate registry")
+            .insert(name.clone(), gate.clone());
+        (name, gate)
+    }
+
+    /// Waits at the gate named by `args["gate"]`, if any, until it is open.
+    async fn pass(args: &Value) {
+        let Some(name) = args["gate"].as_str() else {
+            return;
+        };
+        let gate = gates().lock().expect("gate registry").get(name).cloned();
+        if let Some(gate) = gate {
+            gate.arrived.send_replace(true);
+            let mut open = gate.open.subscribe();
+            // The gate lives as long as the registry: the wait ends when it opens.
+            let _ = open.wait_for(|open| *open).await;
+        }
+    }
+
+    /// Waits until a call has arrived at the gate.
+    async fn arrival(&self) {
+        let mut arrived = self.arrived.subscribe();
+        let _ = arrived.wait_for(|arrived| *arrived).await;
+    }
+
+    fn open(&self) {
+        self.open.send_replace(true);
+    }
+}
+
+fn call(type_name: &str, object: &str, method: &str, args: Value) -> Invocation {
+    Invocation {
+        id: InvocationId::new(),
+        type_name: type_name.into(),
+        object: object.into(),
+        method: method.into(),
+        args,
+    }
+}
+
+/// Runs `held` up to its gate, then `meanwhile` to its end, then lets `held` commit.
+async fn while_held<F: std::future::Future>(
+    runtime: &Runtime,
+    held: Invocation,
+    gate: &Gate,
+    meanwhile: F,
+) -> (Result<Value, Error>, F::Output) {
+    tokio::join!(runtime.invoke(&held), async {
+        gate.arrival().await;
+        let done = meanwhile.await;
+        gate.open();
+        done
+    })
+}
+
+async fn make(runtime: &Runtime, type_name: &str, id: &str, value: Value) {
+    runtime
+        .create(&InvocationId::new(), type_name, id, object(value))
+        .await
+        .unwrap_or_else(|error| panic!("creating {type_name} `{id}`: {error}"));
+}
+
+/// A shelf `s` with `n` children with texts `t0`, `t1`, … in `list`.
+async fn shelf_with(runtime: &Runtime, list: &str, n: usize) {
+    make(runtime, "Shelf", "s", json!({})).await;
+    let type_name = child_type(list).expect("a list of the sample");
+    for i in 0..n {
+        let id = format!("{list}{i}");
+        let fields = json!({ "id": id, "shelf": "s", "text": format!("t{i}") });
+        make(runtime, type_name, &id, fields).await;
+    }
+}
+
+fn stats(runtime: &Runtime) -> StatsSnapshot {
+    runtime.store().stats().snapshot()
+}
+
+fn add(list: &str, wanted: &str) -> Invocation {
+    call("Shelf", "s", "add", json!({ "list": list, "text": wanted }))
+}
+
+/// Items in the commit of one `add`: the same with 5 labels as with 150 (more than one
+/// commit could check), because labels are immutable.
+async fn commits_do_not_grow_with_immutable_collections(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    shelf_with(&runtime, "labels", 5).await;
+    let widths = |before: StatsSnapshot, after: StatsSnapshot| {
+        let used = after - before;
+        used.items_written + used.items_checked
+    };
+    let before = stats(&runtime);
+    runtime.invoke(&add("labels", "new")).await.expect("added");
+    let small = widths(before, stats(&runtime));
+    for i in 5..150 {
+        let fields = json!({ "id": format!("l{i}"), "shelf": "s", "text": format!("t{i}") });
+        make(&runtime, "Label", &format!("l{i}"), fields).await;
+    }
+    let before = stats(&runtime);
+    runtime
+        .invoke(&add("labels", "newer"))
+        .await
+        .expect("added");
+    let large = widths(before, stats(&runtime));
+    // The shelf, the new label and its edge.
+    assert_eq!((small, large), (3, 3));
+    let refused = runtime.invoke(&add("labels", "t149")).await;
+    assert!(
+        matches!(&refused, Err(Error::User { name, .. }) if name == "Taken"),
+        "{refused:?}"
+    );
+}
+
+/// A collection of immutable objects is the edge query alone, for read-only and changing
+/// calls, and gives what the objects hold.
+async fn immutable_collections_are_one_query(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    shelf_with(&runtime, "labels", 30).await;
+    let before = stats(&runtime);
+    let labels = runtime
+        .invoke(&call("Shelf", "s", "list", json!({ "list": "labels" })))
+        .await
+        .expect("listed");
+    // The shelf and the query.
+    assert_eq!((stats(&runtime) - before).round_trips, 2);
+    let labels = labels.as_array().cloned().unwrap_or_default();
+    assert_eq!(labels.len(), 30);
+    for label in &labels {
+        let id = label["id"].as_str().expect("an id");
+        let stored = runtime.get("Label", id).await.expect("stored");
+        assert_eq!(label, &Value::Object(stored));
+    }
+    // A changing call: the shelf, the query, the commit.
+    let before = stats(&runtime);
+    runtime.invoke(&add("labels", "new")).await.expect("added");
+    assert_eq!((stats(&runtime) - before).round_trips, 3);
+}
+
+/// Edges written before they carried copies (or whose copy is lost) are read with a
+/// batched get, as before.
+async fn edges_without_copies_still_read(store: Arc<dyn Store>) {
+    let runtime = runtime(store.clone()).await;
+    shelf_with(&runtime, "labels", 3).await;
+    strip_copy(&store, "labels1").await;
+    let before = stats(&runtime);
+    let labels = runtime
+        .invoke(&call("Shelf", "s", "list", json!({ "list": "labels" })))
+        .await
+        .expect("listed");
+    // The shelf, the query and one batched get.
+    assert_eq!((stats(&runtime) - before).round_trips, 3);
+    let texts: Vec<&str> = labels
+        .as_array()
+        .map(|all| all.iter().filter_map(|l| l["text"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(texts, ["t0", "t1", "t2"]);
+}
+
+/// Rewrites the edge from shelf `s` to `label` as edges were before they carried copies.
+async fn strip_copy(store: &Arc<dyn Store>, label: &str) {
+    let edge = Key::new("Shelf", "s", format!("rel#labels#{label}"));
+    store
+        .write(vec![WriteOp::Put {
+            key: edge,
+            item: object(json!({ "to": label })),
+            condition: Condition::Always,
+        }])
+        .await
+        .expect("the edge is rewritten without a copy");
+}
+
+/// No field of an immutable object changes, by a setter or inside a method, even one the
+/// schema does not list.
+async fn immutable_objects_cannot_change(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    shelf_with(&runtime, "labels", 1).await;
+    let setter = runtime
+        .set_field(&InvocationId::new(), "Label", "labels0", "note", json!("x"))
+        .await;
+    assert!(
+        matches!(setter, Err(Error::Validation { .. })),
+        "{setter:?}"
+    );
+    let args = json!({ "type": "Label", "id": "labels0", "field": "note", "value": "x" });
+    let inside = runtime.invoke(&call("Shelf", "s", "change", args)).await;
+    assert!(
+        matches!(inside, Err(Error::Validation { .. })),
+        "{inside:?}"
+    );
+    let label = runtime.get("Label", "labels0").await.expect("stored");
+    assert_eq!(
+        Value::Object(label),
+        json!({ "id": "labels0", "shelf": "s", "text": "t0" })
+    );
+}
+
+/// A call that also reads an immutable object's own collection checks that object: a tag
+/// added meanwhile makes it run again (write skew otherwise: each call's condition would
+/// hold only before the other's change).
+async fn reading_an_objects_own_collection_checks_it(store: Arc<dyn Store>) {
+    let runtime = runtime(store.clone()).await;
+    shelf_with(&runtime, "labels", 2).await;
+    make(&runtime, "Tag", "red", json!({})).await;
+    // Without copies the labels are read with a batched get, as objects the shelf covers.
+    for label in ["labels0", "labels1"] {
+        strip_copy(&store, label).await;
+    }
+    let (gate_name, gate) = Gate::new();
+    let held = call(
+        "Shelf",
+        "s",
+        "addUnlessTagged",
+        json!({ "text": "x", "gate": gate_name }),
+    );
+    let tag = call(
+        "Tag",
+        "red",
+        "tagUnless",
+        json!({ "label": "labels0", "shelf": "s", "text": "x" }),
+    );
+    let (added, tagged) = while_held(&runtime, held, &gate, runtime.invoke(&tag)).await;
+    assert!(tagged.is_ok(), "{tagged:?}");
+    assert!(
+        matches!(&added, Err(Error::User { name, .. }) if name == "Taken"),
+        "a label was added though a label was tagged meanwhile: {added:?}"
+    );
+}
+
+/// An immutable object read by id (not through a collection) is checked: two calls that
+/// each keep one label only while the other exists cannot delete both.
+async fn objects_read_by_id_are_checked(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    for shelf in ["s1", "s2"] {
+        make(&runtime, "Shelf", shelf, json!({})).await;
+    }
+    let label = |id: &str, shelf: &str| json!({ "id": id, "shelf": shelf, "text": id });
+    make(&runtime, "Label", "x", label("x", "s1")).await;
+    make(&runtime, "Label", "y", label("y", "s2")).await;
+    let (gate_name, gate) = Gate::new();
+    let held = call(
+        "Shelf",
+        "s2",
+        "dropIfOther",
+        json!({ "keep": "x", "drop": "y", "gate": gate_name }),
+    );
+    let other = call(
+        "Shelf",
+        "s1",
+        "dropIfOther",
+        json!({ "keep": "y", "drop": "x" }),
+    );
+    let (first, second) = while_held(&runtime, held, &gate, runtime.invoke(&other)).await;
+    let left = [
+        runtime.exists("Label", "x").await.expect("x read"),
+        runtime.exists("Label", "y").await.expect("y read"),
+    ];
+    assert_eq!(left, [false, true], "{first:?} {second:?}");
+    assert_eq!(
+        (first.ok(), second.ok()),
+        (Some(json!(false)), Some(json!(true)))
+    );
+}
+
+/// Children of a list that is neither immutable nor tracked are checked one by one: a
+/// box renamed meanwhile makes the call run again.
+async fn mutable_children_are_checked(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    shelf_with(&runtime, "boxes", 2).await;
+    let (gate_name, gate) = Gate::new();
+    let held = call(
+        "Shelf",
+        "s",
+        "add",
+        json!({ "list": "boxes", "text": "x", "gate": gate_name }),
+    );
+    let id = InvocationId::new();
+    let rename = runtime.set_field(&id, "Box", "boxes0", "text", json!("x"));
+    let (added, renamed) = while_held(&runtime, held, &gate, rename).await;
+    assert!(renamed.is_ok(), "{renamed:?}");
+    assert!(
+        matches!(&added, Err(Error::User { name, .. }) if name == "Taken"),
+        "{added:?}"
+    );
+}
+
+/// A tracked list: a change to a child bumps the parent (by a setter or inside a method),
+/// so a call that read the list runs again — and its commit checks no child.
+async fn tracked_lists_see_changes_to_their_children(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    shelf_with(&runtime, "notes", 120).await;
+    make(&runtime, "Tag", "red", json!({})).await;
+    let before = stats(&runtime);
+    runtime.invoke(&add("notes", "new")).await.expect("added");
+    let used = stats(&runtime) - before;
+    assert_eq!(used.items_written + used.items_checked, 3);
+    for (n, by_setter) in [(0, true), (1, false)] {
+        let (gate_name, gate) = Gate::new();
+        let wanted = format!("x{n}");
+        let held = call(
+            "Shelf",
+            "s",
+            "add",
+            json!({ "list": "notes", "text": wanted, "gate": gate_name }),
+        );
+        let note = format!("notes{n}");
+        let rename = async {
+            if by_setter {
+                runtime
+                    .set_field(&InvocationId::new(), "Note", &note, "text", json!(wanted))
+                    .await
+            } else {
+                let args = json!({ "type": "Note", "id": note, "field": "text", "value": wanted });
+                runtime
+                    .invoke(&call("Tag", "red", "change", args))
+                    .await
+                    .map(drop)
+            }
+        };
+        let (added, renamed) = while_held(&runtime, held, &gate, rename).await;
+        assert!(renamed.is_ok(), "{renamed:?}");
+        assert!(
+            matches!(&added, Err(Error::User { name, .. }) if name == "Taken"),
+            "by setter: {by_setter}: {added:?}"
+        );
+    }
+}
+
+/// What still cannot fit one commit fails with an error naming the call, the collection
+/// and the limit, and changes nothing.
+async fn too_many_checks_name_the_collection(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    shelf_with(&runtime, "boxes", 100).await;
+    let refused = runtime.invoke(&add("boxes", "new")).await;
+    let Err(Error::Validation { message }) = &refused else {
+        panic!("expected a validation error, got {refused:?}");
+    };
+    for part in [
+        "Shelf `s`.add",
+        "100 objects of `Shelf.boxes`",
+        "at most 100",
+        "@tracked",
+    ] {
+        assert!(message.contains(part), "`{part}` missing from: {message}");
+    }
+    let boxes = runtime
+        .collection_ids("Shelf", "s", "boxes")
+        .await
+        .expect("read");
+    assert_eq!(boxes.len(), 100);
+}
