@@ -22,21 +22,19 @@
 //!
 //! [`Stats`]: nubes_runtime::store::Stats
 
-use std::error::Error as StdError;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use async_trait::async_trait;
+use common::{build_kind, in_scratch_dir, machine, BoxError};
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::store::{Key, StatsSnapshot, APART, INVOCATIONS};
 use nubes_runtime::{
     Ctx, Error, Invocation, InvocationId, Item, ObjectHandler, ObjectType, Runtime, Schema,
 };
 use serde_json::{json, Value};
-
-/// What `main` and the rows return on failure.
-type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// The number of concurrent callers.
 const CALLERS: usize = 8;
@@ -182,11 +180,7 @@ impl Measured {
 
     /// The latency at quantile `q` (0–1), in µs.
     fn percentile_us(&self, q: f64) -> f64 {
-        let last = self.latencies.len().saturating_sub(1);
-        let index = ((last as f64) * q).round() as usize;
-        self.latencies
-            .get(index.min(last))
-            .map_or(0.0, |latency| latency.as_secs_f64() * 1e6)
+        common::percentile_us(&self.latencies, q)
     }
 
     /// A store counter divided by the calls.
@@ -272,25 +266,6 @@ async fn item_shape(runtime: &Runtime, id: &str) -> Result<(usize, usize, bool),
     ))
 }
 
-/// The machine, in one line: CPU model, cores, architecture and OS.
-fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split_once(':'))
-                .map(|(_, model)| model.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    format!(
-        "{model}, {cores} cores available, {} {}",
-        std::env::consts::ARCH,
-        std::env::consts::OS
-    )
-}
-
 /// The calls per row: the first argument, else `NUBES_BENCH_CALLS`, else the default.
 fn calls_per_row() -> Result<usize, BoxError> {
     let given = std::env::args()
@@ -308,19 +283,6 @@ fn calls_per_row() -> Result<usize, BoxError> {
         return Err(format!("calls per row must be at least {CALLERS}, got {calls}").into());
     }
     Ok(calls - calls % CALLERS)
-}
-
-/// A fresh temporary directory for the database file.
-fn temp_dir() -> Result<PathBuf, BoxError> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!(
-        "nubes-records-bench-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 /// How many times each row runs; the median round is reported.
@@ -425,22 +387,13 @@ async fn main() -> Result<(), BoxError> {
         "## nubes runtime: a busy object's calls next to a quiet one's (SQLite, in process)\n"
     );
     println!("machine: {}", machine());
-    let build = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
+    let build = build_kind();
     println!(
         "{CALLERS} concurrent callers, {calls} calls per row, median of {ROUNDS} alternating rounds, one shared SQLite file (WAL), {build} build\n"
     );
-    let dir = temp_dir()?;
-    let started = Instant::now();
-    let outcome = bench(&dir, calls).await;
-    // Remove the database whatever happened; a failure to remove it is only reported.
-    if let Err(error) = std::fs::remove_dir_all(&dir) {
-        eprintln!("could not remove {}: {error}", dir.display());
-    }
-    outcome?;
-    println!("\ntotal: {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
+    in_scratch_dir(
+        "records-bench",
+        |dir| async move { bench(&dir, calls).await },
+    )
+    .await
 }

@@ -49,8 +49,11 @@ pub(crate) fn edge_item(other: &str, copy: Option<Item>) -> Item {
 }
 
 /// The copy of the fields an edge carries, if it carries one.
-pub(crate) fn edge_copy(edge: &Item) -> Option<Item> {
-    edge.get(EDGE_COPY).and_then(Value::as_object).cloned()
+pub(crate) fn edge_copy(mut edge: Item) -> Option<Item> {
+    match edge.remove(EDGE_COPY)? {
+        Value::Object(fields) => Some(fields),
+        _ => None,
+    }
 }
 
 /// The object the edge at `key` points at.

@@ -76,7 +76,7 @@ impl Ctx {
         let mut members: BTreeMap<String, Option<Item>> = stored_edges(&self.env, &owner, field)
             .await?
             .into_iter()
-            .map(|(id, edge)| (id, edge_copy(&edge)))
+            .map(|(id, edge)| (id, edge_copy(edge)))
             .collect();
         match &relation {
             Relation::OneToMany { target, back } => {
@@ -147,19 +147,20 @@ impl Ctx {
             Relation::ReferenceList { .. } | Relation::BackReference { .. } => false,
         };
         let members = self.members(type_name, id, field).await?;
+        let mut ids = Vec::with_capacity(members.len());
         let mut copies = BTreeMap::new();
         let mut fetch = Vec::new();
-        for (id, copy) in members.iter().cloned() {
+        for (id, copy) in members {
             let object = ObjectRef::new(&target, &id);
-            if self.objects.contains_key(&object) {
-                continue;
-            }
-            match copy {
-                Some(fields) if immutable => {
-                    copies.insert(id, fields);
+            if !self.objects.contains_key(&object) {
+                match copy {
+                    Some(fields) if immutable => {
+                        copies.insert(id.clone(), fields);
+                    }
+                    _ => fetch.push(object),
                 }
-                _ => fetch.push(object),
             }
+            ids.push(id);
         }
         self.entries(&fetch).await?;
         let via = format!("{type_name}.{field}");
@@ -169,9 +170,9 @@ impl Ctx {
                 entry.via = Some(via.clone());
             }
         }
-        Ok(members
+        Ok(ids
             .into_iter()
-            .filter_map(|(id, _)| {
+            .filter_map(|id| {
                 let object = ObjectRef::new(&target, &id);
                 let fields = match self.objects.get(&object) {
                     Some(entry) => entry.fields.clone()?,
