@@ -38,14 +38,9 @@ pub(crate) const EDGE_TO: &str = "to";
 /// when that object's type is immutable: the copy can never go stale.
 pub(crate) const EDGE_COPY: &str = "_fields";
 
-/// A new edge pointing at `other`, with a copy of its fields when given.
-pub(crate) fn edge_item(other: &str, copy: Option<Item>) -> Item {
-    let mut edge = Item::new();
-    edge.insert(EDGE_TO.to_string(), Value::from(other));
-    if let Some(fields) = copy {
-        edge.insert(EDGE_COPY.to_string(), Value::Object(fields));
-    }
-    edge
+/// A new edge pointing at `other` (the commit adds the copy of an immutable object).
+pub(crate) fn edge_item(other: &str) -> Item {
+    Item::from_iter([(EDGE_TO.to_string(), Value::from(other))])
 }
 
 /// The copy of the fields an edge carries, if it carries one.
@@ -60,9 +55,7 @@ pub(crate) fn edge_copy(mut edge: Item) -> Option<Item> {
 pub(crate) fn edge_target(schema: &Schema, key: &Key) -> Option<ObjectRef> {
     let rest = key.sk.strip_prefix("rel#")?;
     let (field, other) = rest.split_once('#')?;
-    let owner = schema
-        .types()
-        .find(|object| schema.table(&object.name) == key.table)?;
+    let owner = schema.type_with_table(&key.table)?;
     let target = match owner.relations.get(field)? {
         Relation::OneToMany { target, .. } | Relation::ManyToMany { target, .. } => target,
         Relation::BackReference { .. } | Relation::ReferenceList { .. } => return None,

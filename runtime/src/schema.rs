@@ -36,6 +36,12 @@ impl Schema {
         self.types.get(name)
     }
 
+    /// The type whose objects live in `table`.
+    pub fn type_with_table(&self, table: &str) -> Option<&ObjectType> {
+        let name = table.strip_prefix(self.table_prefix.as_str())?;
+        self.types.get(name)
+    }
+
     /// Every type, by name.
     pub fn types(&self) -> impl Iterator<Item = &ObjectType> {
         self.types.values()

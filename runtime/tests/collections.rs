@@ -4,6 +4,7 @@
 //! check of their own has a test here that fails without it; a gate holds a call between
 //! its reads and its commit while the test changes what it read.
 
+mod samples;
 #[macro_use]
 mod support;
 
@@ -16,7 +17,8 @@ use nubes_runtime::{
     Config, Ctx, Error, Invocation, InvocationId, ObjectHandler, ObjectType, Relation, Runtime,
     Schema,
 };
-use serde_json::{json, Map, Value};
+use samples::{call, fields, make};
+use serde_json::{json, Value};
 use tokio::sync::watch;
 
 on_both_stores!(
@@ -143,8 +145,8 @@ impl ObjectHandler for Shelves {
                     return Err(taken(wanted));
                 }
                 let id = InvocationId::new().0;
-                let fields = json!({ "id": id, "shelf": shelf, "text": wanted });
-                ctx.create_fresh(child_type(list)?, &id, object(fields))
+                let child = json!({ "id": id, "shelf": shelf, "text": wanted });
+                ctx.create_fresh(child_type(list)?, &id, fields(child))
                     .await?;
                 Ok(json!(id))
             }
@@ -159,8 +161,8 @@ impl ObjectHandler for Shelves {
                 }
                 Gate::pass(&args).await;
                 let id = InvocationId::new().0;
-                let fields = json!({ "id": id, "shelf": shelf, "text": wanted });
-                ctx.create_fresh("Label", &id, object(fields)).await?;
+                let label = json!({ "id": id, "shelf": shelf, "text": wanted });
+                ctx.create_fresh("Label", &id, fields(label)).await?;
                 Ok(json!(id))
             }
             // Tags `label` unless `shelf` holds a label with `text`.
@@ -202,13 +204,6 @@ impl ObjectHandler for Shelves {
             }
             _ => Err(Error::validation(format!("no method `{method}`"))),
         }
-    }
-}
-
-fn object(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
     }
 }
 
@@ -264,16 +259,6 @@ impl Gate {
     }
 }
 
-fn call(type_name: &str, object: &str, method: &str, args: Value) -> Invocation {
-    Invocation {
-        id: InvocationId::new(),
-        type_name: type_name.into(),
-        object: object.into(),
-        method: method.into(),
-        args,
-    }
-}
-
 /// Runs `held` up to its gate, then `meanwhile` to its end, then lets `held` commit.
 async fn while_held<F: std::future::Future>(
     runtime: &Runtime,
@@ -289,21 +274,14 @@ async fn while_held<F: std::future::Future>(
     })
 }
 
-async fn make(runtime: &Runtime, type_name: &str, id: &str, value: Value) {
-    runtime
-        .create(&InvocationId::new(), type_name, id, object(value))
-        .await
-        .unwrap_or_else(|error| panic!("creating {type_name} `{id}`: {error}"));
-}
-
 /// A shelf `s` with `n` children with texts `t0`, `t1`, … in `list`.
 async fn shelf_with(runtime: &Runtime, list: &str, n: usize) {
     make(runtime, "Shelf", "s", json!({})).await;
     let type_name = child_type(list).expect("a list of the sample");
     for i in 0..n {
         let id = format!("{list}{i}");
-        let fields = json!({ "id": id, "shelf": "s", "text": format!("t{i}") });
-        make(runtime, type_name, &id, fields).await;
+        let child = json!({ "id": id, "shelf": "s", "text": format!("t{i}") });
+        make(runtime, type_name, &id, child).await;
     }
 }
 
@@ -328,8 +306,8 @@ async fn commits_do_not_grow_with_immutable_collections(store: Arc<dyn Store>) {
     runtime.invoke(&add("labels", "new")).await.expect("added");
     let small = widths(before, stats(&runtime));
     for i in 5..150 {
-        let fields = json!({ "id": format!("l{i}"), "shelf": "s", "text": format!("t{i}") });
-        make(&runtime, "Label", &format!("l{i}"), fields).await;
+        let label = json!({ "id": format!("l{i}"), "shelf": "s", "text": format!("t{i}") });
+        make(&runtime, "Label", &format!("l{i}"), label).await;
     }
     let before = stats(&runtime);
     runtime
@@ -397,7 +375,7 @@ async fn strip_copy(store: &Arc<dyn Store>, label: &str) {
     store
         .write(vec![WriteOp::Put {
             key: edge,
-            item: object(json!({ "to": label })),
+            item: fields(json!({ "to": label })),
             condition: Condition::Always,
         }])
         .await

@@ -13,8 +13,8 @@ use nubes_runtime::store::{Condition, Key, Store, WriteOp, INVOCATIONS};
 use nubes_runtime::{
     Clock, Config, Error, Invocation, InvocationId, ManualClock, Runtime, SystemClock,
 };
-use samples::{fields, make};
-use serde_json::{json, Value};
+use samples::{call, fields, make};
+use serde_json::json;
 
 on_both_stores!(
     a_method_runs_once_per_invocation_id,
@@ -45,16 +45,6 @@ on_both_stores!(
     large_one_to_many_deletes_finish_through_the_outbox,
     required_references_and_runtime_names_are_enforced,
 );
-
-fn call(type_name: &str, object: &str, method: &str, args: Value) -> Invocation {
-    Invocation {
-        id: InvocationId::new(),
-        type_name: type_name.into(),
-        object: object.into(),
-        method: method.into(),
-        args,
-    }
-}
 
 async fn runtime(store: Arc<dyn Store>) -> Runtime {
     samples::runtime(store, Config::default()).await

@@ -67,7 +67,7 @@ fn too_large(ctx: &Ctx, what: &str, items: usize) -> Error {
     for (object, entry) in &ctx.objects {
         if needs_check(ctx, object, entry) {
             if let Some(via) = &entry.via {
-                *checks.entry(via.as_str()).or_default() += 1;
+                *checks.entry(via).or_default() += 1;
             }
         }
     }
@@ -181,7 +181,7 @@ async fn derive_one_to_many(ctx: &mut Ctx) -> Result<(), Error> {
                 }
                 ctx.edges.insert(
                     edge_key(&ctx.env.schema, &parent, list, &child.id),
-                    Some(edge_item(&child.id, None)),
+                    Some(edge_item(&child.id)),
                 );
                 ctx.bumps.insert(parent);
             }
@@ -382,25 +382,16 @@ fn read_only_op(
 /// that object's fields as this commit leaves them.
 fn with_copy(ctx: &Ctx, key: &Key, edge: &Item) -> Item {
     let mut edge = edge.clone();
-    let Some(target) = edge_target(&ctx.env.schema, key) else {
-        return edge;
-    };
-    let immutable = ctx
-        .env
-        .schema
-        .object(&target.type_name)
-        .is_some_and(|object| object.immutable);
-    let fields = ctx
-        .objects
-        .get(&target)
-        .and_then(|entry| entry.fields.clone());
-    match fields {
-        Some(fields) if immutable => {
-            edge.insert(EDGE_COPY.to_string(), Value::Object(fields));
-        }
-        _ => {
-            edge.remove(EDGE_COPY);
-        }
+    let copy = edge_target(&ctx.env.schema, key)
+        .filter(|target| {
+            ctx.env
+                .schema
+                .object(&target.type_name)
+                .is_some_and(|object| object.immutable)
+        })
+        .and_then(|target| ctx.objects.get(&target)?.fields.clone());
+    if let Some(fields) = copy {
+        edge.insert(EDGE_COPY.to_string(), Value::Object(fields));
     }
     edge
 }

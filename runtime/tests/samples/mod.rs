@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use nubes_runtime::{
-    Config, Ctx, Error, ObjectHandler, ObjectType, Relation, Runtime, Schema, Store,
+    Config, Ctx, Error, Invocation, InvocationId, ObjectHandler, ObjectType, Relation, Runtime,
+    Schema, Store,
 };
 use serde_json::{json, Map, Value};
 
@@ -197,6 +198,17 @@ pub async fn make(runtime: &Runtime, type_name: &str, id: &str, value: Value) {
         )
         .await
         .unwrap_or_else(|error| panic!("creating {type_name} `{id}`: {error}"));
+}
+
+/// A call of `method` on `type_name` `object` under a fresh invocation id.
+pub fn call(type_name: &str, object: &str, method: &str, args: Value) -> Invocation {
+    Invocation {
+        id: InvocationId::new(),
+        type_name: type_name.into(),
+        object: object.into(),
+        method: method.into(),
+        args,
+    }
 }
 
 /// A JSON object from pairs.

@@ -7,7 +7,7 @@ use super::collections::string_list;
 use super::{Ctx, State};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_item, edge_key, CASCADING};
+use crate::layout::{edge_item, edge_key, edge_target, CASCADING};
 use crate::schema::Relation;
 use crate::store::Item;
 
@@ -123,21 +123,10 @@ impl Ctx {
     /// deleted: its stored edges go with the cascade, and no new edge may point at it.
     fn forget_links(&mut self, object: &ObjectRef) {
         let table = self.env.schema.table(&object.type_name);
-        let suffix = format!("#{}", object.id);
         let schema = &self.env.schema;
         self.edges.retain(|key, _| {
-            if key.table == table && key.pk == object.id {
-                return false;
-            }
-            let points_here = key.sk.ends_with(&suffix)
-                && schema.types().any(|owner| {
-                    schema.table(&owner.name) == key.table
-                        && owner.relations.iter().any(|(field, relation)| {
-                            key.sk == format!("rel#{field}{suffix}")
-                                && matches!(relation, Relation::ManyToMany { target, .. } if *target == object.type_name)
-                        })
-                });
-            !points_here
+            let from_here = key.table == table && key.pk == object.id;
+            !from_here && edge_target(schema, key).as_ref() != Some(object)
         });
         self.bumps.remove(object);
     }
@@ -261,10 +250,8 @@ impl Ctx {
         let forward = edge_key(&self.env.schema, &this, field, other);
         let backward = edge_key(&self.env.schema, &that, inverse, id);
         // Copies of immutable objects' fields are added to the edges at commit.
-        self.edges
-            .insert(forward, add.then(|| edge_item(other, None)));
-        self.edges
-            .insert(backward, add.then(|| edge_item(id, None)));
+        self.edges.insert(forward, add.then(|| edge_item(other)));
+        self.edges.insert(backward, add.then(|| edge_item(id)));
         self.bumps.insert(this);
         self.bumps.insert(that);
         Ok(())

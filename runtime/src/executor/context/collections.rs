@@ -4,6 +4,7 @@
 //! such a collection is read with the query alone.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -146,37 +147,41 @@ impl Ctx {
             Relation::ManyToMany { .. } => immutable,
             Relation::ReferenceList { .. } | Relation::BackReference { .. } => false,
         };
-        let members = self.members(type_name, id, field).await?;
-        let mut ids = Vec::with_capacity(members.len());
-        let mut copies = BTreeMap::new();
-        let mut fetch = Vec::new();
-        for (id, copy) in members {
-            let object = ObjectRef::new(&target, &id);
-            if !self.objects.contains_key(&object) {
-                match copy {
-                    Some(fields) if immutable => {
-                        copies.insert(id.clone(), fields);
-                    }
-                    _ => fetch.push(object),
-                }
+        let mut members = self.members(type_name, id, field).await?;
+        // A copy stands for an object this invocation has not read (or changed) itself.
+        for (id, copy) in &mut members {
+            if !immutable
+                || self
+                    .objects
+                    .contains_key(&ObjectRef::new(&target, id.as_str()))
+            {
+                *copy = None;
             }
-            ids.push(id);
         }
+        let fetch: Vec<ObjectRef> = members
+            .iter()
+            .filter(|(_, copy)| copy.is_none())
+            .map(|(id, _)| ObjectRef::new(&target, id.as_str()))
+            .filter(|object| !self.objects.contains_key(object))
+            .collect();
         self.entries(&fetch).await?;
-        let via = format!("{type_name}.{field}");
+        let via: Arc<str> = Arc::from(format!("{type_name}.{field}"));
         for object in &fetch {
             if let Some(entry) = self.objects.get_mut(object) {
                 entry.covered = covered && entry.fields.is_some();
                 entry.via = Some(via.clone());
             }
         }
-        Ok(ids
+        Ok(members
             .into_iter()
-            .filter_map(|id| {
-                let object = ObjectRef::new(&target, &id);
-                let fields = match self.objects.get(&object) {
-                    Some(entry) => entry.fields.clone()?,
-                    None => copies.remove(&id)?,
+            .filter_map(|(id, copy)| {
+                let fields = match copy {
+                    Some(fields) => fields,
+                    None => self
+                        .objects
+                        .get(&ObjectRef::new(&target, id.as_str()))?
+                        .fields
+                        .clone()?,
                 };
                 Some((id, fields))
             })

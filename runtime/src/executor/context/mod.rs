@@ -47,8 +47,8 @@ pub(crate) struct Entry {
     /// What happened to it.
     pub state: State,
     /// The collection this object was first reached through (`Type.field` of its
-    /// owner), when it was; `None` when read by id.
-    pub via: Option<String>,
+    /// owner), when it was; `None` when read by id. Shared by every object of one read.
+    pub via: Option<Arc<str>>,
     /// True when the commit need not check this object's version, because its owner's
     /// version covers it: it was reached through a one-to-many or many-to-many
     /// collection whose owner this commit validates, it existed, and either none of its
