@@ -6,8 +6,10 @@
 //! Each row reserves single nights round-robin over its rooms, one call at a time, and
 //! prints latency percentiles with round trips, items per commit (written and checked)
 //! and capacity units per call (from the store's [`Stats`]); the long-history row's p50
-//! is also given as a ratio of the baseline's, measured in the same run. The rooms are
-//! filled with `Reservation.create` before anything is measured.
+//! is also given as a ratio of the baseline's, measured in the same run. A third row makes
+//! the same calls on another 10 rooms with 1,000 reservations through a runtime with the
+//! collection cache off. The rooms are filled with `Reservation.create` before anything
+//! is measured.
 //!
 //! Run with `cargo run --release -p nubes-bench --bin reserve-bench`; pass the number of
 //! calls per row as an argument (or set `NUBES_BENCH_CALLS`) to override the default 400.
@@ -26,6 +28,7 @@ use hotel_client::Client;
 use hotel_model::{reservation, room, user};
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::store::{StatsSnapshot, Store};
+use nubes_runtime::{Config, InProcess};
 
 /// The rooms of each row: the calls are spread over them, so each room's history grows
 /// by only a few reservations while a row runs.
@@ -170,8 +173,9 @@ async fn bench(dir: &std::path::Path, calls: usize) -> Result<(), BoxError> {
     let setup = Instant::now();
     let short = rooms_with(&client, 20, "Short").await?;
     let long = rooms_with(&client, 1_000, "Long").await?;
+    let long_uncached = rooms_with(&client, 1_000, "Long, uncached").await?;
     println!(
-        "set-up: {ROOMS} rooms with 20 reservations and {ROOMS} with 1,000 in {:.1} s\n",
+        "set-up: {ROOMS} rooms with 20 reservations and 2 × {ROOMS} with 1,000 in {:.1} s\n",
         setup.elapsed().as_secs_f64()
     );
     // A warm-up on both, then the rows.
@@ -179,10 +183,34 @@ async fn bench(dir: &std::path::Path, calls: usize) -> Result<(), BoxError> {
     run(&client, &store, &long, &guest, 0, ROOMS).await?;
     let baseline = run(&client, &store, &short, &guest, ROOMS, calls).await?;
     let measured = run(&client, &store, &long, &guest, ROOMS, calls).await?;
+    // The same calls on rooms like those through a runtime without the collection cache.
+    let uncached = Config {
+        collection_cache: 0,
+        ..Config::default()
+    };
+    let runtime = hotel_handlers::runtime(store.clone(), HotelApp)
+        .config(uncached)
+        .build();
+    let uncached_client = Client::new(InProcess::new(runtime));
+    run(&uncached_client, &store, &long_uncached, &guest, 0, ROOMS).await?;
+    let without_cache = run(
+        &uncached_client,
+        &store,
+        &long_uncached,
+        &guest,
+        ROOMS,
+        calls,
+    )
+    .await?;
     println!("| reservations per room | calls | p50 µs | p90 µs | p99 µs | p50 / baseline | round trips / call | commit items / call | RCU / call | WCU / call |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let base_p50 = percentile_us(&baseline.latencies, 0.5);
-    for (label, row) in [("20 (baseline)", &baseline), ("1,000", &measured)] {
+    let rows = [
+        ("20 (baseline)", &baseline),
+        ("1,000", &measured),
+        ("1,000, collection cache off", &without_cache),
+    ];
+    for (label, row) in rows {
         let p50 = percentile_us(&row.latencies, 0.5);
         println!(
             "| {label} | {} | {p50:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} |",

@@ -61,6 +61,12 @@ pub struct Config {
     /// How many relationship edges one query page returns at most. Default 10,000, so
     /// that a collection of thousands is one round trip; DynamoDB also ends a page at 1 MB.
     pub page_size: usize,
+    /// How many members of collections of immutable objects the runtime keeps in memory
+    /// between calls, in all, so that a changing call reading a collection whose owner
+    /// has not changed since a commit of this runtime read it skips its query (see
+    /// `docs/runtime.md`). Each member holds its object's fields and the typed value
+    /// decoded from them. Default 20,000; 0 turns the cache off.
+    pub collection_cache: usize,
     /// How long a deleted object's tombstone is kept, from its last commit; `None` (the
     /// default) means twice the dedup window. Never less than the record retention (one
     /// and a half windows).
@@ -80,6 +86,7 @@ impl Default for Config {
             max_attempts: 12,
             backoff: Duration::from_millis(2),
             page_size: 10_000,
+            collection_cache: 20_000,
             tombstone_ttl: None,
             set_aside_ttl: Duration::from_secs(14 * 24 * 60 * 60),
             clock: Arc::new(SystemClock),
@@ -95,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("max_attempts", &self.max_attempts)
             .field("backoff", &self.backoff)
             .field("page_size", &self.page_size)
+            .field("collection_cache", &self.collection_cache)
             .field("tombstone_ttl", &self.tombstone_ttl)
             .field("set_aside_ttl", &self.set_aside_ttl)
             .finish_non_exhaustive()

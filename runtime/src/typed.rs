@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::executor::Ctx;
+use crate::executor::{typed_members, Ctx};
 use crate::store::Item;
 
 /// Reads `value` as a `T`; `what` names it in the error (`arguments of Room.reserve`).
@@ -119,23 +119,16 @@ pub async fn this<T: DeserializeOwned>(ctx: &mut Ctx) -> Result<T, Error> {
     get(ctx, &this.type_name, &this.id).await
 }
 
-/// The objects of a collection as `T`s (batched reads).
-pub async fn collection<T: DeserializeOwned>(
+/// The objects of a collection as `T`s (batched reads). An object that comes from the
+/// collection cache is decoded once, not on every read.
+pub async fn collection<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     ctx: &mut Ctx,
     type_name: &str,
     id: &str,
     field: &str,
 ) -> Result<Vec<T>, Error> {
-    ctx.collection(type_name, id, field)
-        .await?
-        .into_iter()
-        .map(|(_, fields)| {
-            decode(
-                format!("an object in `{type_name}.{field}`"),
-                Value::Object(fields),
-            )
-        })
-        .collect()
+    let members = ctx.collection_members(type_name, id, field).await?;
+    typed_members(members, || format!("an object in `{type_name}.{field}`"))
 }
 
 /// Writes back the fields of the running object that a method changed in `after`

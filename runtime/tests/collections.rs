@@ -2,7 +2,9 @@
 //! immutable type and children of a tracked list are covered by their owner's version,
 //! everything else a call read is checked. Each rule that decides which objects need no
 //! check of their own has a test here that fails without it; a gate holds a call between
-//! its reads and its commit while the test changes what it read.
+//! its reads and its commit while the test changes what it read. The collection cache,
+//! which lets a changing call skip the query of a collection a commit proved, is tested
+//! at the end.
 
 mod samples;
 #[macro_use]
@@ -14,8 +16,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use async_trait::async_trait;
 use nubes_runtime::store::{Condition, Key, StatsSnapshot, Store, WriteOp};
 use nubes_runtime::{
-    Config, Ctx, Error, Invocation, InvocationId, ObjectHandler, ObjectType, Relation, Runtime,
-    Schema,
+    Clock, Config, Ctx, Error, Invocation, InvocationId, ManualClock, ObjectHandler, ObjectType,
+    Relation, Runtime, Schema, SystemClock,
 };
 use samples::{call, fields, make};
 use serde_json::{json, Value};
@@ -31,6 +33,11 @@ on_both_stores!(
     mutable_children_are_checked,
     tracked_lists_see_changes_to_their_children,
     too_many_checks_name_the_collection,
+    cached_collections_skip_the_query,
+    other_runtimes_changes_are_seen,
+    cached_collections_expire,
+    the_cache_holds_at_most_its_capacity,
+    collections_only_checked_are_cached_at_the_version_read,
 );
 
 /// `Shelf { labels: [Label] @hasOne(shelf), notes: [Note] @hasOne(shelf) @tracked,
@@ -81,7 +88,11 @@ fn schema() -> Schema {
 }
 
 async fn runtime(store: Arc<dyn Store>) -> Runtime {
-    let mut builder = Runtime::builder(store, schema()).config(Config::default());
+    runtime_with(store, Config::default()).await
+}
+
+async fn runtime_with(store: Arc<dyn Store>, config: Config) -> Runtime {
+    let mut builder = Runtime::builder(store, schema()).config(config);
     for type_name in ["Shelf", "Label", "Tag", "Note", "Box"] {
         builder = builder.handler(type_name, Arc::new(Shelves));
     }
@@ -560,4 +571,179 @@ async fn too_many_checks_name_the_collection(store: Arc<dyn Store>) {
         .await
         .expect("read");
     assert_eq!(boxes.len(), 100);
+}
+
+/// Round trips of one call.
+async fn round_trips(runtime: &Runtime, invocation: &Invocation) -> (u64, Result<Value, Error>) {
+    let before = stats(runtime);
+    let result = runtime.invoke(invocation).await;
+    ((stats(runtime) - before).round_trips, result)
+}
+
+fn is_taken(result: &Result<Value, Error>) -> bool {
+    matches!(result, Err(Error::User { name, .. }) if name == "Taken")
+}
+
+/// After a commit that read a collection of immutable objects, the next changing call
+/// on the same owner takes it from the cache (the shelf and the commit, no query), with
+/// the commit's own changes in it: the label just added is seen. With the cache off,
+/// every call queries.
+async fn cached_collections_skip_the_query(store: Arc<dyn Store>) {
+    let runtime = runtime(store.clone()).await;
+    shelf_with(&runtime, "labels", 5).await;
+    let (first, added) = round_trips(&runtime, &add("labels", "a")).await;
+    assert!(added.is_ok(), "{added:?}");
+    let (second, added) = round_trips(&runtime, &add("labels", "b")).await;
+    assert!(added.is_ok(), "{added:?}");
+    let (third, again) = round_trips(&runtime, &add("labels", "a")).await;
+    assert!(is_taken(&again), "{again:?}");
+    assert_eq!((first, second, third), (3, 2, 2));
+    let off = Config {
+        collection_cache: 0,
+        ..Config::default()
+    };
+    let uncached = runtime_with(store, off).await;
+    let (first, _) = round_trips(&uncached, &add("labels", "c")).await;
+    let (second, _) = round_trips(&uncached, &add("labels", "d")).await;
+    assert_eq!((first, second), (3, 3));
+}
+
+/// Two runtimes on one store, as two function instances: what one adds or deletes, the
+/// other sees at once, whatever its cache holds (the owner's version moved on).
+async fn other_runtimes_changes_are_seen(store: Arc<dyn Store>) {
+    let here = runtime(store.clone()).await;
+    let there = runtime(store).await;
+    shelf_with(&here, "labels", 3).await;
+    here.invoke(&add("labels", "a")).await.expect("added here");
+    there
+        .invoke(&add("labels", "b"))
+        .await
+        .expect("added there");
+    let again = here.invoke(&add("labels", "b")).await;
+    assert!(is_taken(&again), "{again:?}");
+    let drop = call(
+        "Shelf",
+        "s",
+        "dropIfOther",
+        json!({ "keep": "labels1", "drop": "labels0" }),
+    );
+    there.invoke(&drop).await.expect("dropped there");
+    let text = here.invoke(&add("labels", "t0")).await;
+    assert!(text.is_ok(), "t0 is free again: {text:?}");
+}
+
+/// A cached collection is trusted for a minute at most: an owner whose version restarted
+/// (created again after its tombstone expired, here written straight to the store) is
+/// read afresh once that minute is over.
+async fn cached_collections_expire(store: Arc<dyn Store>) {
+    let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
+    let config = Config {
+        clock: clock.clone(),
+        ..Config::default()
+    };
+    let runtime = runtime_with(store.clone(), config).await;
+    shelf_with(&runtime, "labels", 2).await;
+    runtime.invoke(&add("labels", "a")).await.expect("added");
+    // The same version of the shelf, without label `labels0`: another life of `s`.
+    let shelf = Key::new("Shelf", "s", "#");
+    let mut item = store
+        .get(&shelf)
+        .await
+        .expect("read")
+        .expect("the shelf exists");
+    item.retain(|name, _| name == "_v");
+    store
+        .write(vec![
+            WriteOp::Put {
+                key: shelf,
+                item,
+                condition: Condition::Always,
+            },
+            WriteOp::Delete {
+                key: Key::new("Shelf", "s", "rel#labels#labels0"),
+                condition: Condition::Always,
+            },
+        ])
+        .await
+        .expect("the shelf is rewritten");
+    clock.advance(std::time::Duration::from_secs(61));
+    let text = runtime.invoke(&add("labels", "t0")).await;
+    assert!(text.is_ok(), "the stored collection is read: {text:?}");
+}
+
+/// The cache keeps at most `collection_cache` members in all, the oldest collections
+/// going first, and never a collection larger than that.
+async fn the_cache_holds_at_most_its_capacity(store: Arc<dyn Store>) {
+    let config = Config {
+        collection_cache: 5,
+        ..Config::default()
+    };
+    let runtime = runtime_with(store, config).await;
+    for shelf in ["s1", "s2", "big"] {
+        make(&runtime, "Shelf", shelf, json!({})).await;
+    }
+    for (n, shelf) in ["s1", "s2", "big", "big", "big", "big", "big"]
+        .into_iter()
+        .enumerate()
+    {
+        let label = json!({ "id": format!("l{n}"), "shelf": shelf, "text": "old" });
+        make(&runtime, "Label", &format!("l{n}"), label).await;
+    }
+    let on = |shelf: &str, text: &str| {
+        call(
+            "Shelf",
+            shelf,
+            "add",
+            json!({ "list": "labels", "text": text }),
+        )
+    };
+    let mut trips = Vec::new();
+    // s1 (2 labels after), s2 (2: 4 in all), s1 again from the cache (3: 5 in all), big
+    // (6, then 7: never kept).
+    for (shelf, text) in [
+        ("s1", "a"),
+        ("s2", "a"),
+        ("s1", "b"),
+        ("big", "a"),
+        ("big", "b"),
+    ] {
+        let (used, added) = round_trips(&runtime, &on(shelf, text)).await;
+        assert!(added.is_ok(), "{shelf}: {added:?}");
+        trips.push(used);
+    }
+    // s2 is still there; it grows to 3, and with s1's 3 that is 6: s1, the older, goes.
+    for (shelf, text) in [("s2", "b"), ("s1", "c")] {
+        let (used, added) = round_trips(&runtime, &on(shelf, text)).await;
+        assert!(added.is_ok(), "{shelf}: {added:?}");
+        trips.push(used);
+    }
+    assert_eq!(trips, [3, 3, 2, 3, 3, 2, 3]);
+}
+
+/// A call that only reads a shelf's labels (the shelf is checked, not written) proves them
+/// at the version it read, not the next: a label deleted afterwards (which bumps the
+/// shelf to that next version) is gone for the next call.
+async fn collections_only_checked_are_cached_at_the_version_read(store: Arc<dyn Store>) {
+    let runtime = runtime(store).await;
+    shelf_with(&runtime, "labels", 2).await;
+    make(&runtime, "Tag", "red", json!({})).await;
+    let tag_unless = |label: &str| {
+        call(
+            "Tag",
+            "red",
+            "tagUnless",
+            json!({ "label": label, "shelf": "s", "text": "t0" }),
+        )
+    };
+    let refused = runtime.invoke(&tag_unless("labels1")).await;
+    assert!(is_taken(&refused), "{refused:?}");
+    let drop = call(
+        "Shelf",
+        "s",
+        "dropIfOther",
+        json!({ "keep": "labels1", "drop": "labels0" }),
+    );
+    runtime.invoke(&drop).await.expect("dropped");
+    let tagged = runtime.invoke(&tag_unless("labels1")).await;
+    assert!(tagged.is_ok(), "t0 is gone: {tagged:?}");
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::cascade::cascade_deletes;
-use super::context::{Ctx, Entry, State};
+use super::context::{proved_by, Ctx, Entry, Proved, State};
 use super::outbox;
 use crate::error::Error;
 use crate::invocation::ObjectRef;
@@ -32,6 +32,8 @@ pub(crate) struct Commit {
     /// True when the first operation writes the result record as an item of its own, on
     /// the condition that it is absent: its failure means the invocation has run.
     pub(crate) record_apart: bool,
+    /// The collections the write proves once it succeeds, for the collection cache.
+    pub(crate) proved: Vec<Proved>,
 }
 
 /// Builds the write for `ctx` with `outcome` recorded on its target; `what` names the
@@ -348,7 +350,12 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
     for message in &ctx.outbox {
         ops.push(outbox::put(&ctx.env, message));
     }
-    Commit { ops, record_apart }
+    let proved = proved_by(&ctx.env.schema, &ctx.seen, &ops);
+    Commit {
+        ops,
+        record_apart,
+        proved,
+    }
 }
 
 /// The operation for an object only read: a version bump when one of its collections

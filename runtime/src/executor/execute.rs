@@ -130,6 +130,8 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
     check_age(&ctx.invocation, &env.config, env.config.clock.now_ms())?;
     match env.store.write(commit.ops).await {
         Ok(()) => {
+            env.collections
+                .keep(commit.proved, env.config.clock.now_ms());
             if commit.record_apart {
                 let until = ctx.accepted_ms + env.config.keep_records_ms();
                 env.apart.learn(&target, Some(until));

@@ -26,7 +26,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use self::context::{ApartHints, Env};
+pub(crate) use self::context::typed_members;
+use self::context::{ApartHints, CollectionCache, Env};
 pub use self::context::{Ctx, ObjectHandler};
 pub use self::delivery::OutboxCollector;
 use self::execute::{is_cascade, mutate, read_only, Operation};
@@ -64,6 +65,8 @@ impl RuntimeBuilder {
 
     /// The runtime.
     pub fn build(self) -> Runtime {
+        let collections =
+            CollectionCache::new(self.config.collection_cache, self.config.dedup_window);
         Runtime {
             env: Arc::new(Env {
                 store: self.store,
@@ -71,6 +74,7 @@ impl RuntimeBuilder {
                 handlers: self.handlers,
                 config: self.config,
                 apart: ApartHints::default(),
+                collections,
             }),
         }
     }

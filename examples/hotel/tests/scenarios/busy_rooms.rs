@@ -61,7 +61,8 @@ async fn reserve_cost(
 
 /// `reserve` on a room with 20 and with 1,000 reservations: the same commit of 6 items
 /// and 4 round trips at both — a commit that checked every reservation would not fit one
-/// transaction past ~95.
+/// transaction past ~95 — and 3 round trips once a commit has put the room's
+/// reservations in the collection cache.
 pub async fn reserve_at_any_number_of_reservations(store: Arc<dyn Store>) {
     let app = fixture::app(store.clone()).await;
     let c = &app.client;
@@ -79,16 +80,22 @@ pub async fn reserve_at_any_number_of_reservations(store: Arc<dyn Store>) {
         ((4, 6), (4, 6)),
         "(round trips, commit items)"
     );
+    // The room's reservations are now cached: the edge query is skipped.
+    let cached = reserve_cost(c, &store, &room, &guest, (night(5), night(6))).await;
+    assert_eq!(cached, (3, 6), "(round trips, commit items) from the cache");
     let booked = c.room(room.clone()).reservations_ids().await.expect("ids");
-    assert_eq!(booked.len(), 1_002);
-    let refused = c
-        .room(room)
-        .reserve(guest, night(1_998), night(2_000))
-        .await;
-    assert!(
-        matches!(refused, Err(ReserveError::Overlap(_))),
-        "{refused:?}"
-    );
+    assert_eq!(booked.len(), 1_003);
+    // The cache holds what was booked before it and what reserves added since.
+    for nights in [(1_998, 2_000), (3, 4), (5, 6)] {
+        let refused = c
+            .room(room.clone())
+            .reserve(guest.clone(), night(nights.0), night(nights.1))
+            .await;
+        assert!(
+            matches!(refused, Err(ReserveError::Overlap(_))),
+            "nights {nights:?}: {refused:?}"
+        );
+    }
 }
 
 /// Two concurrent reserves of the same nights on a room with 500 reservations: exactly

@@ -1,17 +1,19 @@
 //! Reading collections: one strongly consistent, paged query of the owner's partition
 //! per collection — never one request per element — merged with what the invocation
 //! changed itself. Edges to objects of an immutable type carry a copy of their fields, so
-//! such a collection is read with the query alone.
+//! such a collection is read with the query alone — or, when a commit of this runtime
+//! proved it at the owner's version just read, from the collection cache.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::cache::{Member, Members, Seen};
 use super::{Ctx, Env};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_copy, edge_key};
+use crate::layout::{edge_copy, edge_key, live_fields};
 use crate::schema::Relation;
 use crate::store::Item;
 
@@ -35,51 +37,101 @@ impl Ctx {
         field: &str,
     ) -> Result<Vec<String>, Error> {
         let members = self.members(type_name, id, field).await?;
-        Ok(members.into_iter().map(|(id, _)| id).collect())
+        Ok(members
+            .iter()
+            .map(|member| member.id().to_string())
+            .collect())
     }
 
     /// The members of a collection in id order, each with the copy of its fields that
     /// its stored edge carries (if it does).
-    async fn members(
-        &mut self,
-        type_name: &str,
-        id: &str,
-        field: &str,
-    ) -> Result<Vec<(String, Option<Item>)>, Error> {
+    async fn members(&mut self, type_name: &str, id: &str, field: &str) -> Result<Members, Error> {
         let owner = ObjectRef::new(type_name, id);
         let relation = self.relation(type_name, field)?;
-        match &relation {
+        let target = match &relation {
             Relation::ReferenceList { .. } => {
                 let fields = self
                     .load(type_name, id)
                     .await?
                     .ok_or_else(|| Error::not_found(type_name, id))?;
                 let ids = string_list(fields.get(field));
-                return Ok(ids.into_iter().map(|id| (id, None)).collect());
+                return Ok(Arc::new(
+                    ids.into_iter()
+                        .map(|id| Arc::new(Member::new(id, None)))
+                        .collect(),
+                ));
             }
             Relation::BackReference { .. } => {
                 return Err(Error::validation(format!(
                     "`{type_name}.{field}` is a reference, not a collection"
                 )))
             }
-            Relation::OneToMany { .. } | Relation::ManyToMany { .. } => {}
-        }
+            Relation::OneToMany { target, .. } | Relation::ManyToMany { target, .. } => target,
+        };
         // A mutating invocation puts the owner's version in its read set (rule 3), even
         // when the owner was reached through a collection itself; a read-only one needs no
         // owner read: the edges are the answer.
+        let mut version = None;
         if !self.readonly {
+            let cacheable = self.type_of(target)?.immutable && self.env.collections.is_on();
             let entry = self.entry(&owner).await?;
             if entry.fields.is_none() {
                 return Err(Error::not_found(type_name, id));
             }
             entry.covered = false;
+            // The stored edges are those of the version read, when the owner was stored.
+            let stored = live_fields(entry.original.as_ref()).is_some();
+            if cacheable && stored {
+                version = Some(entry.version());
+            }
         }
-        let mut members: BTreeMap<String, Option<Item>> = stored_edges(&self.env, &owner, field)
-            .await?
-            .into_iter()
-            .map(|(id, edge)| (id, edge_copy(edge)))
+        let stored = match version {
+            Some(version) => {
+                let now = self.env.config.clock.now_ms();
+                let cached = self.env.collections.get(&owner, field, version, now);
+                let members = match cached {
+                    Some(members) => members,
+                    None => stored_members(&self.env, &owner, field).await?,
+                };
+                self.seen.push(Seen {
+                    owner,
+                    field: field.to_string(),
+                    version,
+                    members: members.clone(),
+                });
+                members
+            }
+            None => stored_members(&self.env, &owner, field).await?,
+        };
+        let changes = self.membership_changes(&relation, type_name, id, field);
+        if changes.is_empty() {
+            return Ok(stored);
+        }
+        let mut members: BTreeMap<&str, Arc<Member>> = stored
+            .iter()
+            .map(|member| (member.id(), member.clone()))
             .collect();
-        match &relation {
+        for (other, present) in &changes {
+            if !present {
+                members.remove(other.as_str());
+            } else if !members.contains_key(other.as_str()) {
+                members.insert(other, Arc::new(Member::new(other.clone(), None)));
+            }
+        }
+        Ok(Arc::new(members.into_values().collect()))
+    }
+
+    /// The members this invocation added to (`true`) or removed from (`false`) the
+    /// collection `type_name` `id`.`field` of `relation`, not stored yet.
+    fn membership_changes(
+        &self,
+        relation: &Relation,
+        type_name: &str,
+        id: &str,
+        field: &str,
+    ) -> Vec<(String, bool)> {
+        let mut changes = Vec::new();
+        match relation {
             Relation::OneToMany { target, back } => {
                 // Children whose back-reference this invocation changed.
                 for (object, entry) in &self.objects {
@@ -91,11 +143,7 @@ impl Ctx {
                         .as_ref()
                         .and_then(|f| f.get(back))
                         .and_then(Value::as_str);
-                    if now == Some(id) {
-                        members.entry(object.id.clone()).or_insert(None);
-                    } else {
-                        members.remove(&object.id);
-                    }
+                    changes.push((object.id.clone(), now == Some(id)));
                 }
             }
             Relation::ManyToMany { .. } => {
@@ -106,17 +154,13 @@ impl Ctx {
                         continue;
                     }
                     if let Some(other) = key.sk.strip_prefix(&prefix) {
-                        if change.is_some() {
-                            members.entry(other.to_string()).or_insert(None);
-                        } else {
-                            members.remove(other);
-                        }
+                        changes.push((other.to_string(), change.is_some()));
                     }
                 }
             }
             Relation::ReferenceList { .. } | Relation::BackReference { .. } => {}
         }
-        Ok(members.into_iter().collect())
+        changes
     }
 
     /// The objects in a collection, with their fields; objects that no longer exist are
@@ -128,6 +172,22 @@ impl Ctx {
         id: &str,
         field: &str,
     ) -> Result<Vec<(String, Item)>, Error> {
+        let members = self.collection_members(type_name, id, field).await?;
+        Ok(members
+            .iter()
+            .filter_map(|member| Some((member.id().to_string(), member.fields()?.clone())))
+            .collect())
+    }
+
+    /// The objects in a collection as [`Ctx::collection`] reads them, each with its
+    /// fields. A member that comes from a copy is shared with the collection cache, so the
+    /// typed value decoded from it is too.
+    pub(crate) async fn collection_members(
+        &mut self,
+        type_name: &str,
+        id: &str,
+        field: &str,
+    ) -> Result<Members, Error> {
         let relation = self.relation(type_name, field)?;
         let target = match &relation {
             Relation::OneToMany { target, .. }
@@ -147,22 +207,23 @@ impl Ctx {
             Relation::ManyToMany { .. } => immutable,
             Relation::ReferenceList { .. } | Relation::BackReference { .. } => false,
         };
-        let mut members = self.members(type_name, id, field).await?;
+        let members = self.members(type_name, id, field).await?;
         // A copy stands for an object this invocation has not read (or changed) itself.
-        for (id, copy) in &mut members {
-            if !immutable
-                || self
-                    .objects
-                    .contains_key(&ObjectRef::new(&target, id.as_str()))
-            {
-                *copy = None;
-            }
+        let held: BTreeSet<String> = self
+            .objects
+            .keys()
+            .filter(|object| object.type_name == target)
+            .map(|object| object.id.clone())
+            .collect();
+        let from_copy =
+            |member: &Member| immutable && member.fields().is_some() && !held.contains(member.id());
+        if members.iter().all(|member| from_copy(member)) {
+            return Ok(members);
         }
         let fetch: Vec<ObjectRef> = members
             .iter()
-            .filter(|(_, copy)| copy.is_none())
-            .map(|(id, _)| ObjectRef::new(&target, id.as_str()))
-            .filter(|object| !self.objects.contains_key(object))
+            .filter(|member| !from_copy(member) && !held.contains(member.id()))
+            .map(|member| ObjectRef::new(&target, member.id()))
             .collect();
         self.entries(&fetch).await?;
         let via: Arc<str> = Arc::from(format!("{type_name}.{field}"));
@@ -172,20 +233,19 @@ impl Ctx {
                 entry.via = Some(via.clone());
             }
         }
-        Ok(members
-            .into_iter()
-            .filter_map(|(id, copy)| {
-                let fields = match copy {
-                    Some(fields) => fields,
-                    None => self
-                        .objects
-                        .get(&ObjectRef::new(&target, id.as_str()))?
-                        .fields
-                        .clone()?,
-                };
-                Some((id, fields))
-            })
-            .collect())
+        Ok(Arc::new(
+            members
+                .iter()
+                .filter_map(|member| {
+                    if from_copy(member) {
+                        return Some(member.clone());
+                    }
+                    let object = ObjectRef::new(&target, member.id());
+                    let fields = self.objects.get(&object)?.fields.clone()?;
+                    Some(Arc::new(Member::new(object.id, Some(fields))))
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -210,6 +270,17 @@ pub(crate) async fn stored_edge_ids(
 ) -> Result<Vec<String>, Error> {
     let edges = stored_edges(env, owner, field).await?;
     Ok(edges.into_iter().map(|(id, _)| id).collect())
+}
+
+/// The stored edges of `owner.field` as members, each with the copy its edge carries.
+async fn stored_members(env: &Env, owner: &ObjectRef, field: &str) -> Result<Members, Error> {
+    let edges = stored_edges(env, owner, field).await?;
+    Ok(Arc::new(
+        edges
+            .into_iter()
+            .map(|(id, edge)| Arc::new(Member::new(id, edge_copy(edge))))
+            .collect(),
+    ))
 }
 
 /// The stored edges of `owner.field`, in id order: each pointed-at id with its edge.

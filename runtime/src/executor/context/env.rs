@@ -1,5 +1,6 @@
 //! What every context of one runtime shares: the store, the schema, the handlers of the
-//! object types, the settings, and a hint of which objects keep their records apart.
+//! object types, the settings, a hint of which objects keep their records apart, and the
+//! collections a commit last proved.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -7,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::Value;
 
+use super::cache::CollectionCache;
 use super::Ctx;
 use crate::config::Config;
 use crate::error::Error;
@@ -47,6 +49,7 @@ pub(crate) struct Env {
     pub(crate) handlers: BTreeMap<String, Arc<dyn ObjectHandler>>,
     pub(crate) config: Config,
     pub(crate) apart: ApartHints,
+    pub(crate) collections: CollectionCache,
 }
 
 impl Env {

@@ -4,9 +4,10 @@
 //! atomically. Nothing reaches the store before the commit.
 //!
 //! This file holds the context and its reads, nested and asynchronous calls;
-//! `changes` the buffered changes; `collections` collection reads; `env` what every
-//! context of a runtime shares.
+//! `changes` the buffered changes; `collections` collection reads; `cache` the collections
+//! a commit proved; `env` what every context of a runtime shares.
 
+mod cache;
 mod changes;
 mod collections;
 mod env;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub(crate) use self::cache::{proved_by, typed_members, CollectionCache, Proved, Seen};
 pub(crate) use self::collections::stored_edge_ids;
 pub use self::env::ObjectHandler;
 pub(crate) use self::env::{ApartHints, Env};
@@ -112,6 +114,9 @@ pub struct Ctx {
     /// When the executor accepted the invocation (milliseconds since the epoch): the
     /// dedup window and the place of its result record are judged at this time.
     pub(crate) accepted_ms: u64,
+    /// The collections of immutable objects read at a known version of their owner: a
+    /// successful commit proves them for the collection cache.
+    pub(crate) seen: Vec<Seen>,
 }
 
 impl Ctx {
@@ -134,6 +139,7 @@ impl Ctx {
             outbox: Vec::new(),
             cascading: None,
             accepted_ms,
+            seen: Vec::new(),
         }
     }
 
