@@ -127,11 +127,11 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
         Err(error) => return Err(error),
     };
     debug_assert!(commit.ops.len() <= MAX_WRITE_OPS);
-    check_age(&ctx.invocation, &env.config, env.config.clock.now_ms())?;
+    let writing_ms = env.config.clock.now_ms();
+    check_age(&ctx.invocation, &env.config, writing_ms)?;
     match env.store.write(commit.ops).await {
         Ok(()) => {
-            env.collections
-                .keep(commit.proved, env.config.clock.now_ms());
+            env.collections.keep(commit.proved, writing_ms);
             if commit.record_apart {
                 let until = ctx.accepted_ms + env.config.keep_records_ms();
                 env.apart.learn(&target, Some(until));

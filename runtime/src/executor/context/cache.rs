@@ -19,6 +19,7 @@
 use std::any::Any;
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -28,10 +29,15 @@ use crate::error::Error;
 use crate::invocation::ObjectRef;
 use crate::layout::{edge_copy, object_key};
 use crate::schema::Schema;
+use crate::store::capacity::value_size;
 use crate::store::{Item, WriteOp, DELETED};
 
 /// The longest a collection stays in the cache after the commit that proved it.
 const MAX_LIFE: Duration = Duration::from_secs(60);
+
+/// What a cached collection costs besides its members' bytes: its place in the map and
+/// the queue, so that a cache of empty collections is bounded too.
+const SLOT_BYTES: usize = 128;
 
 /// One object of a collection: its id and, when known, its fields.
 pub(crate) struct Member {
@@ -39,15 +45,25 @@ pub(crate) struct Member {
     /// In a collection's stored edges: the copy of the object's fields the edge carries,
     /// if it carries one. In a collection read's answer: always the fields.
     fields: Option<Item>,
+    /// The size of the id and the fields, as DynamoDB counts item sizes.
+    bytes: usize,
     /// The typed value generated code made of `fields`, kept for the next read.
     typed: OnceLock<Box<dyn Any + Send + Sync>>,
 }
 
 impl Member {
     pub(crate) fn new(id: String, fields: Option<Item>) -> Self {
+        let bytes = id.len()
+            + fields.as_ref().map_or(0, |fields| {
+                fields
+                    .iter()
+                    .map(|(name, value)| name.len() + value_size(value))
+                    .sum()
+            });
         Member {
             id,
             fields,
+            bytes,
             typed: OnceLock::new(),
         }
     }
@@ -64,42 +80,70 @@ impl Member {
 
     /// The fields as a `T`, decoded once and shared by every later read of this member
     /// (while its collection stays in the cache); `what` names the value in an error.
-    pub(crate) fn typed<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+    fn typed<T: DeserializeOwned + Clone + Send + Sync + 'static>(
         &self,
         what: impl Fn() -> String,
     ) -> Result<Cow<'_, T>, Error> {
-        if let Some(value) = self.typed.get().and_then(|typed| typed.downcast_ref::<T>()) {
-            return Ok(Cow::Borrowed(value));
-        }
-        let fields = self
-            .fields
-            .as_ref()
-            .ok_or_else(|| Error::validation(format!("{}: no fields were read", what())))?;
-        let value = T::deserialize(fields)
-            .map_err(|error| Error::validation(format!("{}: {error}", what())))?;
-        // Kept unless another read got there first (with this type or another).
-        if let Err(value) = self.typed.set(Box::new(value)) {
-            if let Ok(value) = value.downcast::<T>() {
-                return Ok(Cow::Owned(*value));
+        let decode = || -> Result<T, Error> {
+            let fields = self
+                .fields
+                .as_ref()
+                .ok_or_else(|| Error::validation(format!("{}: no fields were read", what())))?;
+            T::deserialize(fields)
+                .map_err(|error| Error::validation(format!("{}: {error}", what())))
+        };
+        let typed = match self.typed.get() {
+            Some(typed) => typed,
+            None => {
+                // Another reader may set it first: either value is the same object.
+                let _ = self.typed.set(Box::new(decode()?));
+                self.typed
+                    .get()
+                    .expect("the cell was set just above, by this reader or another")
             }
+        };
+        match typed.downcast_ref::<T>() {
+            Some(value) => Ok(Cow::Borrowed(value)),
+            // Kept as another type by other code: decoded for this reader alone.
+            None => decode().map(Cow::Owned),
         }
-        self.typed
-            .get()
-            .and_then(|typed| typed.downcast_ref::<T>())
-            .map(Cow::Borrowed)
-            .ok_or_else(|| Error::validation(format!("{}: decoded value lost", what())))
     }
 }
 
-/// The objects of a collection as `T`s: decoded from the fields they own when nothing
-/// else holds them, else from the typed values kept with them.
+/// The members of a collection in id order, and their size in all.
+pub(crate) struct MemberList {
+    members: Vec<Arc<Member>>,
+    bytes: usize,
+}
+
+impl MemberList {
+    pub(crate) fn new(members: Vec<Arc<Member>>) -> Self {
+        let bytes = members.iter().map(|member| member.bytes).sum();
+        MemberList { members, bytes }
+    }
+}
+
+impl Deref for MemberList {
+    type Target = [Arc<Member>];
+
+    fn deref(&self) -> &[Arc<Member>] {
+        &self.members
+    }
+}
+
+/// The members of a collection, shared.
+pub(crate) type Members = Arc<MemberList>;
+
+/// The objects of a collection as `T`s. Members nothing else holds are decoded from the
+/// fields they own, which moves their strings instead of copying them; members the cache
+/// shares are decoded once and copied from then on.
 pub(crate) fn typed_members<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     members: Members,
     what: impl Fn() -> String,
 ) -> Result<Vec<T>, Error> {
     let mut values = Vec::with_capacity(members.len());
     let members = match Arc::try_unwrap(members) {
-        Ok(members) => members,
+        Ok(list) => list.members,
         Err(shared) => {
             for member in shared.iter() {
                 values.push(member.typed::<T>(&what)?.into_owned());
@@ -121,9 +165,6 @@ pub(crate) fn typed_members<T: DeserializeOwned + Clone + Send + Sync + 'static>
     }
     Ok(values)
 }
-
-/// The members of a collection in id order.
-pub(crate) type Members = Arc<Vec<Arc<Member>>>;
 
 /// A collection a changing invocation read at a known version of its owner.
 pub(crate) struct Seen {
@@ -147,14 +188,8 @@ pub(crate) struct Proved {
 /// owner the commit writes or checks, with the commit's edge writes applied, at the
 /// version the commit leaves.
 pub(crate) fn proved_by(schema: &Schema, seen: &[Seen], ops: &[WriteOp]) -> Vec<Proved> {
-    let mut proved: Vec<Proved> = Vec::new();
+    let mut proved = Vec::new();
     for read in seen {
-        if proved
-            .iter()
-            .any(|done| done.owner == read.owner && done.field == read.field)
-        {
-            continue;
-        }
         let owner_key = object_key(schema, &read.owner);
         let version = ops.iter().find_map(|op| match op {
             WriteOp::Put { key, item, .. } if *key == owner_key => {
@@ -201,21 +236,28 @@ pub(crate) fn proved_by(schema: &Schema, seen: &[Seen], ops: &[WriteOp]) -> Vec<
 }
 
 /// `members` with the edges in `changes` (in id order) written (`Some`) or deleted.
-fn apply(members: &[Arc<Member>], changes: &[(&str, Option<&Item>)]) -> Vec<Arc<Member>> {
+fn apply(members: &MemberList, changes: &[(&str, Option<&Item>)]) -> MemberList {
     let mut next = Vec::with_capacity(members.len() + changes.len());
+    let mut bytes = members.bytes;
     let mut kept = members.iter().peekable();
     for (id, edge) in changes {
         while let Some(member) = kept.next_if(|member| member.id.as_str() < *id) {
             next.push(member.clone());
         }
-        kept.next_if(|member| member.id == *id);
+        if let Some(gone) = kept.next_if(|member| member.id == *id) {
+            bytes -= gone.bytes;
+        }
         if let Some(edge) = edge {
-            let copy = edge_copy((*edge).clone());
-            next.push(Arc::new(Member::new(id.to_string(), copy)));
+            let member = Member::new(id.to_string(), edge_copy((*edge).clone()));
+            bytes += member.bytes;
+            next.push(Arc::new(member));
         }
     }
     next.extend(kept.cloned());
-    next
+    MemberList {
+        members: next,
+        bytes,
+    }
 }
 
 /// The cache key of `owner.field`.
@@ -224,9 +266,11 @@ type Slot = (ObjectRef, String);
 /// One cached collection.
 struct Cached {
     version: u64,
-    /// When the commit that proved it ran (milliseconds since the epoch).
+    /// When the commit that proved it started writing (milliseconds since the epoch).
     proved_ms: u64,
     members: Members,
+    /// What it counts against the capacity.
+    bytes: usize,
     /// Tells this entry from an earlier one of the same slot in the eviction queue.
     generation: u64,
 }
@@ -236,11 +280,11 @@ struct Cached {
 struct Held {
     slots: HashMap<Slot, Cached>,
     queue: VecDeque<(Slot, u64)>,
-    members: usize,
+    bytes: usize,
     generation: u64,
 }
 
-/// The collection cache of one runtime, holding at most `capacity` members in all.
+/// The collection cache of one runtime, holding at most `capacity` bytes of members.
 pub(crate) struct CollectionCache {
     capacity: usize,
     life_ms: u64,
@@ -248,8 +292,8 @@ pub(crate) struct CollectionCache {
 }
 
 impl CollectionCache {
-    /// A cache of at most `capacity` members (0: none), trusting a collection for one
-    /// minute or `dedup_window`, whichever is shorter.
+    /// A cache of at most `capacity` bytes of members (0: none), trusting a collection
+    /// for one minute or `dedup_window`, whichever is shorter.
     pub(crate) fn new(capacity: usize, dedup_window: Duration) -> Self {
         CollectionCache {
             capacity,
@@ -263,6 +307,12 @@ impl CollectionCache {
         self.capacity > 0
     }
 
+    /// True while `cached` may be trusted at `now_ms` (a clock that went back trusts
+    /// nothing).
+    fn is_fresh(&self, cached: &Cached, now_ms: u64) -> bool {
+        now_ms >= cached.proved_ms && now_ms - cached.proved_ms <= self.life_ms
+    }
+
     /// The stored edges of `owner.field` at `version`, if the cache holds them.
     pub(crate) fn get(
         &self,
@@ -271,19 +321,19 @@ impl CollectionCache {
         version: u64,
         now_ms: u64,
     ) -> Option<Members> {
-        if self.capacity == 0 {
+        if !self.is_on() {
             return None;
         }
         let held = self.held.lock().ok()?;
         let cached = held.slots.get(&(owner.clone(), field.to_string()))?;
-        let fresh = now_ms.saturating_sub(cached.proved_ms) <= self.life_ms;
-        (cached.version == version && fresh).then(|| cached.members.clone())
+        (cached.version == version && self.is_fresh(cached, now_ms)).then(|| cached.members.clone())
     }
 
-    /// Keeps what a commit at `now_ms` proved, evicting the oldest collections past the
-    /// capacity.
-    pub(crate) fn keep(&self, proved: Vec<Proved>, now_ms: u64) {
-        if self.capacity == 0 || proved.is_empty() {
+    /// Keeps what a commit that started writing at `proved_ms` proved, then evicts the
+    /// oldest collections while the cache holds more than its capacity or they are past
+    /// their life.
+    pub(crate) fn keep(&self, proved: Vec<Proved>, proved_ms: u64) {
+        if !self.is_on() || proved.is_empty() {
             return;
         }
         let Ok(mut held) = self.held.lock() else {
@@ -296,47 +346,66 @@ impl CollectionCache {
             members,
         } in proved
         {
+            let bytes = SLOT_BYTES + owner.id.len() + field.len() + members.bytes;
             let slot = (owner, field);
-            if let Some(old) = held.slots.remove(&slot) {
-                held.members -= old.members.len();
+            if let Some(newer) = held.slots.get(&slot) {
+                // A later commit of this runtime kept a later version first.
+                if newer.version > version && self.is_fresh(newer, proved_ms) {
+                    continue;
+                }
             }
-            if members.len() > self.capacity {
+            if let Some(old) = held.slots.remove(&slot) {
+                held.bytes -= old.bytes;
+            }
+            if bytes > self.capacity {
                 continue;
             }
             held.generation += 1;
             let generation = held.generation;
-            held.members += members.len();
+            held.bytes += bytes;
             held.queue.push_back((slot.clone(), generation));
             held.slots.insert(
                 slot,
                 Cached {
                     version,
-                    proved_ms: now_ms,
+                    proved_ms,
                     members,
+                    bytes,
                     generation,
                 },
             );
         }
-        while held.members > self.capacity {
-            let Some((slot, generation)) = held.queue.pop_front() else {
-                break;
-            };
-            if held
-                .slots
-                .get(&slot)
-                .is_some_and(|c| c.generation == generation)
-            {
-                if let Some(old) = held.slots.remove(&slot) {
-                    held.members -= old.members.len();
+        let Held {
+            slots,
+            queue,
+            bytes,
+            ..
+        } = &mut *held;
+        while let Some((slot, generation)) = queue.front() {
+            let current = slots
+                .get(slot)
+                .filter(|cached| cached.generation == *generation);
+            match current {
+                Some(cached) if *bytes <= self.capacity && self.is_fresh(cached, proved_ms) => {
+                    break
                 }
+                Some(_) => {
+                    if let Some(gone) = slots.remove(slot) {
+                        *bytes -= gone.bytes;
+                    }
+                }
+                // A place left behind by an entry replaced since.
+                None => {}
             }
+            queue.pop_front();
         }
-        // Entries replaced since they were queued leave stale queue places behind; drop
-        // them when they outnumber the live entries.
-        if held.queue.len() > 2 * held.slots.len() + 64 {
-            let Held { slots, queue, .. } = &mut *held;
+        // Replaced entries leave places behind in the middle of the queue too; drop them
+        // when they outnumber the entries.
+        if queue.len() > 2 * slots.len() + 64 {
             queue.retain(|(slot, generation)| {
-                slots.get(slot).is_some_and(|c| c.generation == *generation)
+                slots
+                    .get(slot)
+                    .is_some_and(|cached| cached.generation == *generation)
             });
         }
     }

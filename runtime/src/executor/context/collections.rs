@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::cache::{Member, Members, Seen};
+use super::cache::{Member, MemberList, Members, Seen};
 use super::{Ctx, Env};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
@@ -55,11 +55,11 @@ impl Ctx {
                     .await?
                     .ok_or_else(|| Error::not_found(type_name, id))?;
                 let ids = string_list(fields.get(field));
-                return Ok(Arc::new(
+                return Ok(Arc::new(MemberList::new(
                     ids.into_iter()
                         .map(|id| Arc::new(Member::new(id, None)))
                         .collect(),
-                ));
+                )));
             }
             Relation::BackReference { .. } => {
                 return Err(Error::validation(format!(
@@ -68,11 +68,12 @@ impl Ctx {
             }
             Relation::OneToMany { target, .. } | Relation::ManyToMany { target, .. } => target,
         };
-        // A mutating invocation puts the owner's version in its read set (rule 3), even
-        // when the owner was reached through a collection itself; a read-only one needs no
-        // owner read: the edges are the answer.
+        // An invocation that commits puts the owner's version in its read set (rule 3),
+        // even when the owner was reached through a collection itself or the read is
+        // inside a nested read-only call; a read-only invocation needs no owner read: the
+        // edges are the answer.
         let mut version = None;
-        if !self.readonly {
+        if self.commits {
             let cacheable = self.type_of(target)?.immutable && self.env.collections.is_on();
             let entry = self.entry(&owner).await?;
             if entry.fields.is_none() {
@@ -80,27 +81,13 @@ impl Ctx {
             }
             entry.covered = false;
             // The stored edges are those of the version read, when the owner was stored.
-            let stored = live_fields(entry.original.as_ref()).is_some();
-            if cacheable && stored {
+            let was_stored = live_fields(entry.original.as_ref()).is_some();
+            if cacheable && was_stored {
                 version = Some(entry.version());
             }
         }
         let stored = match version {
-            Some(version) => {
-                let now = self.env.config.clock.now_ms();
-                let cached = self.env.collections.get(&owner, field, version, now);
-                let members = match cached {
-                    Some(members) => members,
-                    None => stored_members(&self.env, &owner, field).await?,
-                };
-                self.seen.push(Seen {
-                    owner,
-                    field: field.to_string(),
-                    version,
-                    members: members.clone(),
-                });
-                members
-            }
+            Some(version) => self.stored_at(owner, field, version).await?,
             None => stored_members(&self.env, &owner, field).await?,
         };
         let changes = self.membership_changes(&relation, type_name, id, field);
@@ -118,7 +105,37 @@ impl Ctx {
                 members.insert(other, Arc::new(Member::new(other.clone(), None)));
             }
         }
-        Ok(Arc::new(members.into_values().collect()))
+        Ok(Arc::new(MemberList::new(members.into_values().collect())))
+    }
+
+    /// The stored edges of `owner.field` at the owner's `version`, as this invocation
+    /// read them before, else from the collection cache, else from the store; remembered
+    /// for the commit to prove.
+    async fn stored_at(
+        &mut self,
+        owner: ObjectRef,
+        field: &str,
+        version: u64,
+    ) -> Result<Members, Error> {
+        let read_before = self
+            .seen
+            .iter()
+            .find(|seen| seen.owner == owner && seen.field == field);
+        if let Some(seen) = read_before {
+            return Ok(seen.members.clone());
+        }
+        let now = self.env.config.clock.now_ms();
+        let members = match self.env.collections.get(&owner, field, version, now) {
+            Some(members) => members,
+            None => stored_members(&self.env, &owner, field).await?,
+        };
+        self.seen.push(Seen {
+            owner,
+            field: field.to_string(),
+            version,
+            members: members.clone(),
+        });
+        Ok(members)
     }
 
     /// The members this invocation added to (`true`) or removed from (`false`) the
@@ -233,7 +250,7 @@ impl Ctx {
                 entry.via = Some(via.clone());
             }
         }
-        Ok(Arc::new(
+        Ok(Arc::new(MemberList::new(
             members
                 .iter()
                 .filter_map(|member| {
@@ -245,7 +262,7 @@ impl Ctx {
                     Some(Arc::new(Member::new(object.id, Some(fields))))
                 })
                 .collect(),
-        ))
+        )))
     }
 }
 
@@ -275,12 +292,12 @@ pub(crate) async fn stored_edge_ids(
 /// The stored edges of `owner.field` as members, each with the copy its edge carries.
 async fn stored_members(env: &Env, owner: &ObjectRef, field: &str) -> Result<Members, Error> {
     let edges = stored_edges(env, owner, field).await?;
-    Ok(Arc::new(
+    Ok(Arc::new(MemberList::new(
         edges
             .into_iter()
             .map(|(id, edge)| Arc::new(Member::new(id, edge_copy(edge))))
             .collect(),
-    ))
+    )))
 }
 
 /// The stored edges of `owner.field`, in id order: each pointed-at id with its edge.

@@ -97,7 +97,11 @@ pub struct Ctx {
     pub(crate) env: Arc<Env>,
     pub(crate) invocation: InvocationId,
     pub(crate) step: u32,
+    /// True while the running method (or the nested call running now) may only read.
     pub(crate) readonly: bool,
+    /// True when the invocation ends in a commit, which validates everything it read
+    /// (false for a read-only invocation, even while a nested call runs).
+    pub(crate) commits: bool,
     /// The object whose method runs, innermost nested call last.
     pub(crate) targets: Vec<ObjectRef>,
     pub(crate) objects: BTreeMap<ObjectRef, Entry>,
@@ -132,6 +136,7 @@ impl Ctx {
             invocation,
             step: 0,
             readonly,
+            commits: !readonly,
             targets: vec![target],
             objects: BTreeMap::new(),
             edges: BTreeMap::new(),
