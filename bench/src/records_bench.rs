@@ -25,10 +25,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-mod common;
-
 use async_trait::async_trait;
-use common::{build_kind, in_scratch_dir, machine, BoxError};
+use nubes_bench::common::{build_kind, in_scratch_dir, machine, BoxError};
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::store::{Key, StatsSnapshot, APART, INVOCATIONS};
 use nubes_runtime::{
@@ -180,7 +178,7 @@ impl Measured {
 
     /// The latency at quantile `q` (0–1), in µs.
     fn percentile_us(&self, q: f64) -> f64 {
-        common::percentile_us(&self.latencies, q)
+        nubes_bench::common::percentile_us(&self.latencies, q)
     }
 
     /// A store counter divided by the calls.

@@ -16,16 +16,14 @@
 //!
 //! [`Stats`]: nubes_runtime::store::Stats
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{build_kind, in_scratch_dir, machine, percentile_us, BoxError};
 use hotel_app::dates::civil_from_days;
 use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::{reservation, room, user};
+use nubes_bench::common::{build_kind, in_scratch_dir, machine, percentile_us, BoxError};
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::store::{StatsSnapshot, Store};
 use nubes_runtime::{Config, InProcess};

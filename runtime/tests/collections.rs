@@ -604,6 +604,16 @@ async fn round_trips(runtime: &Runtime, invocation: &Invocation) -> (u64, Result
     ((stats(runtime) - before).round_trips, result)
 }
 
+/// Deletes label `labels0` (text `t0`) of shelf `s`, which must still hold `labels1`.
+fn drop_first_label() -> Invocation {
+    call(
+        "Shelf",
+        "s",
+        "dropIfOther",
+        json!({ "keep": "labels1", "drop": "labels0" }),
+    )
+}
+
 fn is_taken(result: &Result<Value, Error>) -> bool {
     matches!(result, Err(Error::User { name, .. }) if name == "Taken")
 }
@@ -645,13 +655,10 @@ async fn other_runtimes_changes_are_seen(store: Arc<dyn Store>) {
         .expect("added there");
     let again = here.invoke(&add("labels", "b")).await;
     assert!(is_taken(&again), "{again:?}");
-    let drop = call(
-        "Shelf",
-        "s",
-        "dropIfOther",
-        json!({ "keep": "labels1", "drop": "labels0" }),
-    );
-    there.invoke(&drop).await.expect("dropped there");
+    there
+        .invoke(&drop_first_label())
+        .await
+        .expect("dropped there");
     let text = here.invoke(&add("labels", "t0")).await;
     assert!(text.is_ok(), "t0 is free again: {text:?}");
 }
@@ -780,13 +787,7 @@ async fn collections_only_checked_are_cached_at_the_version_read(store: Arc<dyn 
     };
     let refused = runtime.invoke(&tag_unless("labels1")).await;
     assert!(is_taken(&refused), "{refused:?}");
-    let drop = call(
-        "Shelf",
-        "s",
-        "dropIfOther",
-        json!({ "keep": "labels1", "drop": "labels0" }),
-    );
-    runtime.invoke(&drop).await.expect("dropped");
+    runtime.invoke(&drop_first_label()).await.expect("dropped");
     let tagged = runtime.invoke(&tag_unless("labels1")).await;
     assert!(tagged.is_ok(), "t0 is gone: {tagged:?}");
 }

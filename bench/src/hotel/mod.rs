@@ -1,0 +1,13 @@
+//! The hotel benchmark's nine tasks (user registration, delete user, set hotel rate,
+//! reserve, recommend by location, recommend by rate, login, get a city's hotels, get a
+//! user's reservations) and two implementations of them over one store and dataset:
+//! `exactly-once`, the generated hotel crates with the application's methods, and `ssf`,
+//! the same tasks written by hand on the store without any guarantee.
+
+pub mod exactly_once;
+pub mod ssf;
+pub mod tasks;
+
+pub use exactly_once::ExactlyOnce;
+pub use ssf::Ssf;
+pub use tasks::{Answer, Call, Tasks};
