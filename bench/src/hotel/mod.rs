@@ -4,9 +4,14 @@
 //! `exactly-once`, the generated hotel crates with the application's methods, and `ssf`,
 //! the same tasks written by hand on the store without any guarantee.
 
+pub mod dataset;
 pub mod exactly_once;
+pub mod load;
+pub mod modelled;
+pub mod report;
 pub mod ssf;
 pub mod tasks;
+pub mod workload;
 
 pub use exactly_once::ExactlyOnce;
 pub use ssf::Ssf;

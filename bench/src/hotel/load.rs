@@ -1,0 +1,219 @@
+//! Driving an implementation: open loop at a fixed rate (each call's latency counted from
+//! when it was due, so queueing shows — no coordinated omission), and closed loop with a
+//! number of workers for the most calls per second. A warm-up is run and left out.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use nubes_runtime::store::StatsSnapshot;
+use nubes_runtime::Store;
+use tokio::task::JoinSet;
+
+use super::tasks::{Answer, Tasks};
+use super::workload::{Mix, Workload};
+use crate::BoxError;
+
+/// How long a call may take at most, in µs, as the histograms record it.
+const LONGEST_US: u64 = 600_000_000;
+
+/// What one run measured.
+pub struct Measured {
+    /// Latencies of the calls after the warm-up, in µs.
+    pub latencies: Histogram<u64>,
+    /// Calls answered after the warm-up, refusals included.
+    pub calls: u64,
+    /// Of those, refused.
+    pub refused: u64,
+    /// The first refusal's reason.
+    pub first_refusal: Option<String>,
+    /// Calls that failed (store or transport errors), and the first failure.
+    pub errors: u64,
+    /// The first failure.
+    pub first_error: Option<String>,
+    /// How long the measured part ran.
+    pub elapsed: Duration,
+    /// What the store did in the whole run (warm-up included).
+    pub stats: StatsSnapshot,
+    /// Calls in the whole run, to divide `stats` by.
+    pub all_calls: u64,
+}
+
+impl Measured {
+    fn new() -> Result<Measured, BoxError> {
+        Ok(Measured {
+            latencies: Histogram::new_with_bounds(1, LONGEST_US, 3)?,
+            calls: 0,
+            refused: 0,
+            first_refusal: None,
+            errors: 0,
+            first_error: None,
+            elapsed: Duration::ZERO,
+            stats: StatsSnapshot::default(),
+            all_calls: 0,
+        })
+    }
+
+    /// Calls answered per second after the warm-up.
+    pub fn rate(&self) -> f64 {
+        self.calls as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The latency at `quantile` (0–1), in ms.
+    pub fn ms(&self, quantile: f64) -> f64 {
+        self.latencies.value_at_quantile(quantile) as f64 / 1_000.0
+    }
+
+    /// A store counter per call.
+    pub fn per_call(&self, counter: u64) -> f64 {
+        counter as f64 / self.all_calls.max(1) as f64
+    }
+
+    fn record(&mut self, measured: bool, latency: Duration, outcome: Result<Answer, BoxError>) {
+        self.all_calls += 1;
+        if !measured {
+            return;
+        }
+        match outcome {
+            Ok(answer) => {
+                self.calls += 1;
+                if let Answer::Refused(why) = answer {
+                    self.refused += 1;
+                    self.first_refusal.get_or_insert(why);
+                }
+                let us = (latency.as_micros() as u64).clamp(1, LONGEST_US);
+                // In bounds by the clamp: recording cannot fail.
+                let _ = self.latencies.record(us);
+            }
+            Err(error) => {
+                self.errors += 1;
+                self.first_error.get_or_insert_with(|| error.to_string());
+            }
+        }
+    }
+}
+
+/// How one run sends its calls.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Load {
+    /// This many calls per second, each sent when due whatever is still running.
+    Open {
+        /// Calls per second.
+        rate: f64,
+    },
+    /// This many workers, each sending its next call when the last is answered.
+    Closed {
+        /// Workers.
+        workers: usize,
+    },
+}
+
+/// Runs `mix` on `tasks` with `load` for `warmup` and then `duration`, drawing arguments
+/// from `workload` with `seed`; `store` is the store `tasks` run on, for its counters.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    tasks: Arc<dyn Tasks>,
+    workload: Arc<Workload>,
+    mix: &Mix,
+    load: Load,
+    warmup: Duration,
+    duration: Duration,
+    seed: u64,
+    store: &Arc<dyn Store>,
+) -> Result<Measured, BoxError> {
+    let before = store.stats().snapshot();
+    let mut measured = match load {
+        Load::Open { rate } => {
+            open_loop(tasks, workload, mix, rate, warmup, duration, seed).await?
+        }
+        Load::Closed { workers } => {
+            closed_loop(tasks, workload, mix, workers, warmup, duration, seed).await?
+        }
+    };
+    measured.stats = store.stats().snapshot() - before;
+    Ok(measured)
+}
+
+async fn open_loop(
+    tasks: Arc<dyn Tasks>,
+    workload: Arc<Workload>,
+    mix: &Mix,
+    rate: f64,
+    warmup: Duration,
+    duration: Duration,
+    seed: u64,
+) -> Result<Measured, BoxError> {
+    let start = Instant::now() + Duration::from_millis(10);
+    let measure_from = start + warmup;
+    let calls = ((warmup + duration).as_secs_f64() * rate).round() as u64;
+    let (sender, mut done) = tokio::sync::mpsc::unbounded_channel();
+    let runtime = tokio::runtime::Handle::current();
+    let mix = mix.clone();
+    // The sender is a thread of its own: a thread's sleep wakes within tens of µs, where
+    // the runtime's timers wake up to a millisecond late — lateness that would count as
+    // latency, since each call's latency runs from when it was due.
+    let generator = std::thread::spawn(move || {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        for n in 0..calls {
+            let due = start + Duration::from_secs_f64(n as f64 / rate);
+            let call = workload.call(mix.pick(&mut rng), &mut rng);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            let (tasks, sender) = (tasks.clone(), sender.clone());
+            runtime.spawn(async move {
+                let outcome = tasks.run(&call).await;
+                // The receiver outlives every call: it stops once all senders are gone.
+                let _ = sender.send((due, Instant::now(), outcome));
+            });
+        }
+    });
+    let mut measured = Measured::new()?;
+    while let Some((due, finished, outcome)) = done.recv().await {
+        measured.record(due >= measure_from, finished - due, outcome);
+    }
+    generator
+        .join()
+        .map_err(|_| "the open-loop sender panicked")?;
+    measured.elapsed = duration;
+    Ok(measured)
+}
+
+async fn closed_loop(
+    tasks: Arc<dyn Tasks>,
+    workload: Arc<Workload>,
+    mix: &Mix,
+    workers: usize,
+    warmup: Duration,
+    duration: Duration,
+    seed: u64,
+) -> Result<Measured, BoxError> {
+    let start = Instant::now();
+    let (measure_from, end) = (start + warmup, start + warmup + duration);
+    let mut running = JoinSet::new();
+    for worker in 0..workers.max(1) {
+        let (tasks, workload, mix) = (tasks.clone(), workload.clone(), mix.clone());
+        let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(worker as u64));
+        running.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let sent = Instant::now();
+                if sent >= end {
+                    return done;
+                }
+                let call = workload.call(mix.pick(&mut rng), &mut rng);
+                let outcome = tasks.run(&call).await;
+                done.push((sent, Instant::now(), outcome));
+            }
+        });
+    }
+    let mut measured = Measured::new()?;
+    while let Some(worker) = running.join_next().await {
+        for (sent, finished, outcome) in worker? {
+            measured.record(sent >= measure_from, finished - sent, outcome);
+        }
+    }
+    measured.elapsed = duration;
+    Ok(measured)
+}

@@ -1,0 +1,151 @@
+//! The report: per store, load, task and implementation, latency percentiles, achieved
+//! rate, store round trips, items and capacity units per call, and dollars per million
+//! calls — with exactly-once's ratio to `ssf` beside each — as a Markdown table and CSV.
+
+use std::fmt::Write as _;
+
+use super::load::Measured;
+
+/// Prices, in US dollars, as parameters (us-east-1, as published by AWS for DynamoDB
+/// on-demand from 2024-11-01 and for Lambda on x86).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prices {
+    /// Per million read request units.
+    pub read_million: f64,
+    /// Per million write request units.
+    pub write_million: f64,
+    /// Per million Lambda requests.
+    pub request_million: f64,
+    /// Per GB-second of Lambda time.
+    pub gb_second: f64,
+    /// The memory of the function, in MB.
+    pub memory_mb: f64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices {
+            read_million: 0.125,
+            write_million: 0.625,
+            request_million: 0.20,
+            gb_second: 0.000_016_666_7,
+            memory_mb: 512.0,
+        }
+    }
+}
+
+impl Prices {
+    /// Dollars per million calls like those `measured` made, each one Lambda invocation
+    /// lasting the mean latency.
+    pub fn per_million(&self, measured: &Measured) -> f64 {
+        let store = measured.per_call(measured.stats.read_units) * self.read_million
+            + measured.per_call(measured.stats.write_units) * self.write_million;
+        let seconds = measured.latencies.mean() / 1e6;
+        let lambda =
+            self.request_million + seconds * self.memory_mb / 1024.0 * self.gb_second * 1e6;
+        store + lambda
+    }
+}
+
+/// One measured row.
+pub struct Row {
+    /// The store, `(modelled)` when it is.
+    pub store: String,
+    /// The load: `100/s` or `closed, 8 workers`.
+    pub load: String,
+    /// The task or mix.
+    pub scenario: String,
+    /// The implementation.
+    pub implementation: &'static str,
+    /// What it measured.
+    pub measured: Measured,
+}
+
+impl Row {
+    fn same_place(&self, other: &Row) -> bool {
+        self.store == other.store && self.load == other.load && self.scenario == other.scenario
+    }
+}
+
+/// A ratio to the `ssf` row's figure, or a dash.
+fn ratio(value: f64, baseline: Option<f64>) -> String {
+    match baseline {
+        Some(baseline) if baseline > 0.0 => format!("{:.2}", value / baseline),
+        _ => "–".into(),
+    }
+}
+
+/// The Markdown table of `rows`.
+pub fn markdown(rows: &[Row], prices: &Prices) -> String {
+    let mut out = String::new();
+    out.push_str("| store | load | task | implementation | calls/s | p10 ms | p50 ms | p90 ms | p99 ms | p50 × ssf | p99 × ssf | round trips | items read | items written | RCU | WCU | $ / M calls | $ × ssf | refused | errors |\n");
+    out.push_str(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let m = &row.measured;
+        let ssf = rows
+            .iter()
+            .find(|other| other.implementation == "ssf" && other.same_place(row))
+            .map(|other| &other.measured);
+        let dollars = prices.per_million(m);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {} | {} | {} |",
+            row.store,
+            row.load,
+            row.scenario,
+            row.implementation,
+            m.rate(),
+            m.ms(0.10),
+            m.ms(0.50),
+            m.ms(0.90),
+            m.ms(0.99),
+            ratio(m.ms(0.50), ssf.map(|s| s.ms(0.50))),
+            ratio(m.ms(0.99), ssf.map(|s| s.ms(0.99))),
+            m.per_call(m.stats.round_trips),
+            m.per_call(m.stats.items_read),
+            m.per_call(m.stats.items_written + m.stats.items_checked),
+            m.per_call(m.stats.read_units),
+            m.per_call(m.stats.write_units),
+            dollars,
+            ratio(dollars, ssf.map(|s| prices.per_million(s))),
+            m.refused,
+            m.errors,
+        );
+    }
+    out
+}
+
+/// The CSV of `rows`: one line per row, with a header.
+pub fn csv(rows: &[Row], prices: &Prices) -> String {
+    let mut out = String::from(
+        "store,load,task,implementation,calls,calls_per_s,p10_ms,p50_ms,p90_ms,p99_ms,round_trips,items_read,items_written,read_units,write_units,dollars_per_million,refused,errors\n",
+    );
+    for row in rows {
+        let m = &row.measured;
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{:.1},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{},{}",
+            row.store,
+            row.load,
+            row.scenario,
+            row.implementation,
+            m.calls,
+            m.rate(),
+            m.ms(0.10),
+            m.ms(0.50),
+            m.ms(0.90),
+            m.ms(0.99),
+            m.per_call(m.stats.round_trips),
+            m.per_call(m.stats.items_read),
+            m.per_call(m.stats.items_written + m.stats.items_checked),
+            m.per_call(m.stats.read_units),
+            m.per_call(m.stats.write_units),
+            prices.per_million(m),
+            m.refused,
+            m.errors,
+        );
+    }
+    out
+}
