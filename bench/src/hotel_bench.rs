@@ -46,9 +46,11 @@ impl StoreKind {
     }
 }
 
-/// The hotel benchmark: the nine tasks, exactly-once beside hand-written code.
+/// The hotel benchmark: the nine hotel tasks, exactly-once beside the same tasks written
+/// by hand on the store, on SQLite and on a modelled cloud store, at fixed rates and at the
+/// most calls per second, with cost.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Dataset size: 1.0 is the original evaluation's (5 cities × 100 hotels × 25 rooms ×
     /// 20 reservations, 50,000 users); hotels and users grow with it.
@@ -89,10 +91,10 @@ struct Args {
     #[arg(long, default_value = "target/hotel-bench/results.csv")]
     csv: PathBuf,
     /// The modelled store's single-item request latency: p50,p99 in ms.
-    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [modelled::SINGLE_MS.0, modelled::SINGLE_MS.1])]
+    #[arg(long, value_delimiter = ',', num_args = 2, value_names = ["P50", "P99"], default_values_t = [modelled::SINGLE_MS.0, modelled::SINGLE_MS.1])]
     model_single: Vec<f64>,
     /// The modelled store's transaction latency: p50,p99 in ms.
-    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [modelled::TRANSACTION_MS.0, modelled::TRANSACTION_MS.1])]
+    #[arg(long, value_delimiter = ',', num_args = 2, value_names = ["P50", "P99"], default_values_t = [modelled::TRANSACTION_MS.0, modelled::TRANSACTION_MS.1])]
     model_transaction: Vec<f64>,
     /// Dollars per million DynamoDB read request units.
     #[arg(long, default_value_t = Prices::default().read_million)]
