@@ -174,10 +174,7 @@ impl ObjectHandler for Shelves {
                     }
                 }
                 Gate::pass(&args).await;
-                let id = InvocationId::new().0;
-                let label = json!({ "id": id, "shelf": shelf, "text": wanted });
-                ctx.create_fresh("Label", &id, fields(label)).await?;
-                Ok(json!(id))
+                add_label(ctx, &shelf, wanted).await
             }
             // Adds a label with `text` unless shelf `in` has one, read directly or
             // through a nested read-only call (`nested`).
@@ -195,10 +192,7 @@ impl ObjectHandler for Shelves {
                     return Err(taken(wanted));
                 }
                 Gate::pass(&args).await;
-                let id = InvocationId::new().0;
-                let label = json!({ "id": id, "shelf": shelf, "text": wanted });
-                ctx.create_fresh("Label", &id, fields(label)).await?;
-                Ok(json!(id))
+                add_label(ctx, &shelf, wanted).await
             }
             // Tags `label` unless `shelf` holds a label with `text`.
             "tagUnless" => {
@@ -240,6 +234,14 @@ impl ObjectHandler for Shelves {
             _ => Err(Error::validation(format!("no method `{method}`"))),
         }
     }
+}
+
+/// Creates a label with `text` on `shelf` under a fresh id, and answers the id.
+async fn add_label(ctx: &mut Ctx, shelf: &str, text: &str) -> Result<Value, Error> {
+    let id = InvocationId::new().0;
+    let label = json!({ "id": id, "shelf": shelf, "text": text });
+    ctx.create_fresh("Label", &id, fields(label)).await?;
+    Ok(json!(id))
 }
 
 /// Holds a call between its reads and its commit: the call waits at [`Gate::pass`] until
