@@ -3,7 +3,7 @@
 
 use std::error::Error as StdError;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// What `main` and the rows return on failure.
@@ -72,4 +72,16 @@ pub fn percentile_us(sorted: &[Duration], q: f64) -> f64 {
     sorted
         .get(index.min(last))
         .map_or(0.0, |latency| latency.as_secs_f64() * 1e6)
+}
+
+/// A copy of the SQLite database at `from`, with its write-ahead log, at `to`: taken while
+/// nothing writes to it, it holds everything committed.
+pub fn copy_sqlite(from: &Path, to: &Path) -> Result<(), BoxError> {
+    for suffix in ["", "-wal"] {
+        let source = PathBuf::from(format!("{}{suffix}", from.display()));
+        if source.exists() {
+            std::fs::copy(&source, format!("{}{suffix}", to.display()))?;
+        }
+    }
+    Ok(())
 }

@@ -17,7 +17,7 @@ use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::user;
 use indicatif::ProgressBar;
-use nubes_bench::common::{build_kind, in_scratch_dir, machine};
+use nubes_bench::common::{build_kind, copy_sqlite, in_scratch_dir, machine};
 use nubes_bench::hotel::dataset::{self, Dataset, Sizes};
 use nubes_bench::hotel::load::{self, Load};
 use nubes_bench::hotel::modelled::{self, Latency, ModelledStore};
@@ -161,6 +161,15 @@ fn scenarios(args: &Args) -> Result<Vec<Scenario>, BoxError> {
     Ok(scenarios)
 }
 
+/// One implementation as a run drives it.
+struct Implementation<'a> {
+    tasks: Arc<dyn Tasks>,
+    /// The store it runs on, for its counters.
+    store: Arc<dyn Store>,
+    /// A client on the same data, to make the users `delete-user` deletes.
+    maker: &'a Client,
+}
+
 /// The exactly-once client over `store`.
 async fn client(store: Arc<dyn Store>) -> Result<Client, BoxError> {
     let transport = hotel_handlers::in_process(store, HotelApp)
@@ -186,15 +195,18 @@ async fn victims(client: &Client, run: &str, count: usize) -> Result<Vec<String>
 
 async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
     let sizes = Sizes::at_scale(args.scale);
-    let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("hotel.sqlite"))?);
-    let seeding = client(raw.clone()).await?;
-    let (data, seeded) = dataset::seed(
-        &seeding,
-        sizes,
-        args.seed,
-        &ProgressBar::new(sizes.objects()),
-    )
-    .await?;
+    let seeded_file = dir.join("seeded.sqlite");
+    let (data, seeded) = {
+        let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&seeded_file)?);
+        let seeding = client(raw).await?;
+        dataset::seed(
+            &seeding,
+            sizes,
+            args.seed,
+            &ProgressBar::new(sizes.objects()),
+        )
+        .await?
+    };
     println!(
         "dataset: scale {}: {} cities × {} hotels × {} rooms × {} reservations, {} users: {} objects seeded through the client in {:.1} s ({:.0} objects/s)\n",
         args.scale,
@@ -207,6 +219,16 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
         seeded.took.as_secs_f64(),
         seeded.rate(),
     );
+    // Each implementation gets a copy of the dataset: neither sees the other's writes
+    // (`ssf` changes objects without raising their versions, which the runtime relies on).
+    let mut copies: Vec<(Arc<dyn Store>, Client)> = Vec::new();
+    for name in ["exactly-once", "ssf"] {
+        let file = dir.join(format!("{name}.sqlite"));
+        copy_sqlite(&seeded_file, &file)?;
+        let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&file)?);
+        let maker = client(raw.clone()).await?;
+        copies.push((raw, maker));
+    }
     let data = Arc::new(data);
     let single = Latency::new(args.model_single[0], args.model_single[1])?;
     let transaction = Latency::new(args.model_transaction[0], args.model_transaction[1])?;
@@ -228,24 +250,41 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
         Duration::from_secs_f64(args.duration),
     );
     let mut rows = Vec::new();
+    let mut place = 0u64;
     for kind in &args.stores {
-        let store: Arc<dyn Store> = match kind {
-            StoreKind::Sqlite => raw.clone(),
-            StoreKind::Modelled => Arc::new(ModelledStore::new(
-                raw.clone(),
-                single,
-                transaction,
-                args.seed,
-            )),
-        };
-        let implementations: Vec<Arc<dyn Tasks>> = vec![
-            Arc::new(ExactlyOnce::new(client(store.clone()).await?)),
-            Arc::new(Ssf::new(store.clone(), "")),
-        ];
+        let mut implementations = Vec::new();
+        for (n, (raw, maker)) in copies.iter().enumerate() {
+            let store: Arc<dyn Store> = match kind {
+                StoreKind::Sqlite => raw.clone(),
+                StoreKind::Modelled => Arc::new(ModelledStore::new(
+                    raw.clone(),
+                    single,
+                    transaction,
+                    args.seed,
+                )),
+            };
+            let tasks: Arc<dyn Tasks> = if n == 0 {
+                Arc::new(ExactlyOnce::new(client(store.clone()).await?))
+            } else {
+                Arc::new(Ssf::new(store.clone(), ""))
+            };
+            implementations.push(Implementation {
+                tasks,
+                store,
+                maker,
+            });
+        }
         for load in &loads {
             for scenario in scenarios(&args)? {
-                for tasks in &implementations {
-                    let run = format!("run{}", rows.len());
+                // Both implementations get the same calls: the same seed, on equal copies.
+                place += 1;
+                let run = format!("run{place}");
+                for Implementation {
+                    tasks,
+                    store,
+                    maker,
+                } in &implementations
+                {
                     let workload = Arc::new(Workload::new(data.clone(), &run, scenario.busy));
                     if scenario.mix.tasks().any(|task| task == Task::DeleteUser) {
                         let count = match load {
@@ -254,7 +293,7 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                             }
                             Load::Closed { .. } => 20_000,
                         };
-                        workload.add_victims(victims(&seeding, &run, count).await?);
+                        workload.add_victims(victims(maker, &run, count).await?);
                     }
                     let load_label = match load {
                         Load::Open { rate } => format!("{rate}/s"),
@@ -266,6 +305,7 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                         scenario.label(),
                         tasks.name()
                     );
+                    let seed = args.seed.wrapping_mul(1_000_003).wrapping_add(place);
                     let measured = load::run(
                         tasks.clone(),
                         workload,
@@ -273,12 +313,8 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                         *load,
                         warmup,
                         duration,
-                        // Each row draws its own arguments: a reserve must not find the
-                        // nights the row before booked.
-                        args.seed
-                            .wrapping_mul(1_000_003)
-                            .wrapping_add(rows.len() as u64),
-                        &store,
+                        seed,
+                        store,
                     )
                     .await?;
                     if let Some(why) = &measured.first_refusal {
@@ -320,7 +356,7 @@ fn print_report(
         prices.read_million, prices.write_million, prices.request_million, prices.gb_second, prices.memory_mb
     );
     println!(
-        "Both implementations ran on one dataset ({} users, {} rooms), one after the other; their changes stay for the rows after them.",
+        "Each implementation ran on its own copy of the dataset ({} users, {} rooms), with the same calls; its changes stay for its rows after them.",
         data.users.len(),
         data.rooms.len()
     );

@@ -31,8 +31,12 @@ pub struct Measured {
     pub errors: u64,
     /// The first failure.
     pub first_error: Option<String>,
-    /// How long the measured part ran.
+    /// From the end of the warm-up until the last measured call was answered (at least
+    /// the measured duration).
     pub elapsed: Duration,
+    /// The time the measured calls spent being served (from when each started running),
+    /// in all: what a function would be billed for.
+    pub served: Duration,
     /// What the store did in the whole run (warm-up included).
     pub stats: StatsSnapshot,
     /// Calls in the whole run, to divide `stats` by.
@@ -49,9 +53,15 @@ impl Measured {
             errors: 0,
             first_error: None,
             elapsed: Duration::ZERO,
+            served: Duration::ZERO,
             stats: StatsSnapshot::default(),
             all_calls: 0,
         })
+    }
+
+    /// The mean time a measured call spent being served, in seconds.
+    pub fn mean_served(&self) -> f64 {
+        self.served.as_secs_f64() / self.calls.max(1) as f64
     }
 
     /// Calls answered per second after the warm-up.
@@ -69,14 +79,16 @@ impl Measured {
         counter as f64 / self.all_calls.max(1) as f64
     }
 
-    fn record(&mut self, measured: bool, latency: Duration, outcome: Result<Answer, BoxError>) {
+    fn record(&mut self, measured: bool, done: Done) {
         self.all_calls += 1;
         if !measured {
             return;
         }
-        match outcome {
+        let latency = done.finished - done.due;
+        match done.outcome {
             Ok(answer) => {
                 self.calls += 1;
+                self.served += done.finished - done.started;
                 if let Answer::Refused(why) = answer {
                     self.refused += 1;
                     self.first_refusal.get_or_insert(why);
@@ -91,6 +103,14 @@ impl Measured {
             }
         }
     }
+}
+
+/// One answered call: when it was due, started running and was answered.
+struct Done {
+    due: Instant,
+    started: Instant,
+    finished: Instant,
+    outcome: Result<Answer, BoxError>,
 }
 
 /// How one run sends its calls.
@@ -163,20 +183,32 @@ async fn open_loop(
             }
             let (tasks, sender) = (tasks.clone(), sender.clone());
             runtime.spawn(async move {
+                let started = Instant::now();
                 let outcome = tasks.run(&call).await;
+                let done = Done {
+                    due,
+                    started,
+                    finished: Instant::now(),
+                    outcome,
+                };
                 // The receiver outlives every call: it stops once all senders are gone.
-                let _ = sender.send((due, Instant::now(), outcome));
+                let _ = sender.send(done);
             });
         }
     });
     let mut measured = Measured::new()?;
-    while let Some((due, finished, outcome)) = done.recv().await {
-        measured.record(due >= measure_from, finished - due, outcome);
+    let mut last = measure_from + duration;
+    while let Some(call) = done.recv().await {
+        let counted = call.due >= measure_from;
+        if counted {
+            last = last.max(call.finished);
+        }
+        measured.record(counted, call);
     }
     generator
         .join()
         .map_err(|_| "the open-loop sender panicked")?;
-    measured.elapsed = duration;
+    measured.elapsed = last - measure_from;
     Ok(measured)
 }
 
@@ -204,14 +236,19 @@ async fn closed_loop(
                 }
                 let call = workload.call(mix.pick(&mut rng), &mut rng);
                 let outcome = tasks.run(&call).await;
-                done.push((sent, Instant::now(), outcome));
+                done.push(Done {
+                    due: sent,
+                    started: sent,
+                    finished: Instant::now(),
+                    outcome,
+                });
             }
         });
     }
     let mut measured = Measured::new()?;
     while let Some(worker) = running.join_next().await {
-        for (sent, finished, outcome) in worker? {
-            measured.record(sent >= measure_from, finished - sent, outcome);
+        for call in worker? {
+            measured.record(call.due >= measure_from, call);
         }
     }
     measured.elapsed = duration;

@@ -36,11 +36,11 @@ impl Default for Prices {
 
 impl Prices {
     /// Dollars per million calls like those `measured` made, each one Lambda invocation
-    /// lasting the mean latency.
+    /// lasting the mean time a call was served (queueing before it left out).
     pub fn per_million(&self, measured: &Measured) -> f64 {
         let store = measured.per_call(measured.stats.read_units) * self.read_million
             + measured.per_call(measured.stats.write_units) * self.write_million;
-        let seconds = measured.latencies.mean() / 1e6;
+        let seconds = measured.mean_served();
         let lambda =
             self.request_million + seconds * self.memory_mb / 1024.0 * self.gb_second * 1e6;
         store + lambda
@@ -78,7 +78,7 @@ fn ratio(value: f64, baseline: Option<f64>) -> String {
 /// The Markdown table of `rows`.
 pub fn markdown(rows: &[Row], prices: &Prices) -> String {
     let mut out = String::new();
-    out.push_str("| store | load | task | implementation | calls/s | p10 ms | p50 ms | p90 ms | p99 ms | p50 × ssf | p99 × ssf | round trips | items read | items written | RCU | WCU | $ / M calls | $ × ssf | refused | errors |\n");
+    out.push_str("| store | load | task | implementation | calls/s | p10 ms | p50 ms | p90 ms | p99 ms | p50 × ssf | p99 × ssf | round trips | items read | items written or checked | RCU | WCU | $ / M calls | $ × ssf | refused | errors |\n");
     out.push_str(
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
@@ -120,17 +120,17 @@ pub fn markdown(rows: &[Row], prices: &Prices) -> String {
 /// The CSV of `rows`: one line per row, with a header.
 pub fn csv(rows: &[Row], prices: &Prices) -> String {
     let mut out = String::from(
-        "store,load,task,implementation,calls,calls_per_s,p10_ms,p50_ms,p90_ms,p99_ms,round_trips,items_read,items_written,read_units,write_units,dollars_per_million,refused,errors\n",
+        "store,load,task,implementation,calls,calls_per_s,p10_ms,p50_ms,p90_ms,p99_ms,round_trips,items_read,items_written_or_checked,read_units,write_units,dollars_per_million,refused,errors\n",
     );
     for row in rows {
         let m = &row.measured;
         let _ = writeln!(
             out,
             "{},{},{},{},{},{:.1},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{},{}",
-            row.store,
-            row.load,
-            row.scenario,
-            row.implementation,
+            quoted(&row.store),
+            quoted(&row.load),
+            quoted(&row.scenario),
+            quoted(row.implementation),
             m.calls,
             m.rate(),
             m.ms(0.10),
@@ -148,4 +148,9 @@ pub fn csv(rows: &[Row], prices: &Prices) -> String {
         );
     }
     out
+}
+
+/// A CSV field in quotes (labels hold commas).
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }

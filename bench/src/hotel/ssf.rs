@@ -130,12 +130,28 @@ impl Ssf {
             "lastName": last_name,
             "password": password,
         }));
-        let put = WriteOp::Put {
-            key: self.object("User", email),
-            item,
-            condition: Condition::Absent,
+        let key = self.object("User", email);
+        let put = |condition| WriteOp::Put {
+            key: key.clone(),
+            item: item.clone(),
+            condition,
         };
-        match self.store.write(vec![put]).await {
+        let tombstone = match self.store.write(vec![put(Condition::Absent)]).await {
+            Ok(()) => return Ok(Answer::Done),
+            Err(StoreError::ConditionFailed {
+                current: Some(current),
+                ..
+            }) if current.contains_key(DELETED) => current,
+            Err(StoreError::ConditionFailed { .. }) => return Ok(refused("AlreadyExists")),
+            Err(error) => return Err(error.into()),
+        };
+        // A user the runtime deleted leaves a tombstone for a while: register over it.
+        let version = tombstone.get("_v").and_then(Value::as_u64).unwrap_or(0);
+        match self
+            .store
+            .write(vec![put(Condition::Version(version))])
+            .await
+        {
             Ok(()) => Ok(Answer::Done),
             Err(StoreError::ConditionFailed { .. }) => Ok(refused("AlreadyExists")),
             Err(error) => Err(error.into()),
@@ -182,8 +198,7 @@ impl Ssf {
                 set: vec![("rate".into(), json!(rate))],
                 ..Update::default()
             },
-            // The hotel exists (and is not deleted): no invocation has the empty id.
-            condition: Condition::LiveWithout(String::new()),
+            condition: exists(),
         };
         match self.store.write(vec![update]).await {
             Ok(()) => Ok(Answer::Done),
@@ -199,9 +214,8 @@ impl Ssf {
         check_in: &str,
         check_out: &str,
     ) -> Result<Answer, BoxError> {
-        let keys = [self.object("Room", room), self.object("User", guest)];
-        let mut found = self.store.batch_get(&keys).await?.into_iter().map(live);
-        let (room_item, guest_item) = (found.next().flatten(), found.next().flatten());
+        // The room and its reservations in one query of its partition.
+        let (room_item, edges) = self.object_with_edges("Room", room, "reservations").await?;
         if room_item.is_none() {
             return Ok(refused("NotFound(Room)"));
         }
@@ -211,15 +225,6 @@ impl Ssf {
         if !valid {
             return Ok(refused("InvalidDates"));
         }
-        if guest_item.is_none() {
-            return Ok(refused("NotFound(User)"));
-        }
-        let edges = self
-            .partition("Room", room, "rel#reservations#")
-            .await?
-            .into_iter()
-            .map(|(_, edge)| edge)
-            .collect();
         let booked = self.reservations_of(edges).await?;
         let overlaps = booked.iter().any(|r| {
             let (Some(r_in), Some(r_out)) = (text(r, "checkIn"), text(r, "checkOut")) else {
@@ -228,7 +233,9 @@ impl Ssf {
             dates::stays_overlap(r_in, r_out, check_in, check_out)
         });
         if overlaps {
-            return Ok(refused("Overlap"));
+            // An unknown guest is refused before an overlap, as the application does.
+            let known = live(self.store.get(&self.object("User", guest)).await?).is_some();
+            return Ok(refused(if known { "Overlap" } else { "NotFound(User)" }));
         }
         let id = uuid::Uuid::now_v7().to_string();
         let now = std::time::SystemTime::now()
@@ -258,9 +265,18 @@ impl Ssf {
                 fields(json!({ "to": guest })),
             ),
             put(self.edge("User", guest, "reservations", &id), with_copy),
+            // The guest exists: checked in the same transaction, not read before it.
+            WriteOp::Check {
+                key: self.object("User", guest),
+                condition: exists(),
+            },
         ];
-        self.store.write(ops).await?;
-        Ok(Answer::Reserved)
+        match self.store.write(ops).await {
+            Ok(()) => Ok(Answer::Reserved),
+            // Only the guest's check has a condition.
+            Err(StoreError::ConditionFailed { .. }) => Ok(refused("NotFound(User)")),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The hotels of `city`, or the refusal when it does not exist, `count` is negative or
@@ -395,6 +411,12 @@ impl Tasks for Ssf {
             Call::GetUserReservations { email } => self.get_user_reservations(email).await,
         }
     }
+}
+
+/// The condition that the item exists and is not deleted (no invocation has the empty
+/// id, so no result record stands in the way).
+fn exists() -> Condition {
+    Condition::LiveWithout(String::new())
 }
 
 fn refused(why: &str) -> Answer {

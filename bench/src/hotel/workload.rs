@@ -62,14 +62,6 @@ impl Task {
             Task::GetUserReservations => "get-user-reservations",
         }
     }
-
-    /// True for the tasks that change state.
-    pub fn changes(self) -> bool {
-        matches!(
-            self,
-            Task::Register | Task::DeleteUser | Task::SetRate | Task::Reserve
-        )
-    }
 }
 
 impl fmt::Display for Task {
@@ -167,7 +159,8 @@ pub struct Workload {
     busy: Option<usize>,
     /// Names the users a run registers, apart from every other run's.
     run: String,
-    registered: AtomicU64,
+    /// Numbers the users this run registers or names to delete.
+    numbered: AtomicU64,
     /// Users made for `delete-user` to delete, one per call.
     victims: Mutex<Vec<String>>,
 }
@@ -180,7 +173,7 @@ impl Workload {
             data,
             busy,
             run: run.to_string(),
-            registered: AtomicU64::new(0),
+            numbered: AtomicU64::new(0),
             victims: Mutex::new(Vec::new()),
         }
     }
@@ -206,7 +199,7 @@ impl Workload {
         };
         match task {
             Task::Register => {
-                let n = self.registered.fetch_add(1, Ordering::Relaxed);
+                let n = self.numbered.fetch_add(1, Ordering::Relaxed);
                 Call::Register {
                     email: format!("{}-{n}@example.com", self.run),
                     first_name: "New".into(),
@@ -219,7 +212,7 @@ impl Workload {
                 // be deleted, the calls delete users that do not exist (refused).
                 let victim = self.victims.lock().ok().and_then(|mut v| v.pop());
                 let email = victim.unwrap_or_else(|| {
-                    let n = self.registered.fetch_add(1, Ordering::Relaxed);
+                    let n = self.numbered.fetch_add(1, Ordering::Relaxed);
                     format!("{}-nobody-{n}@example.com", self.run)
                 });
                 Call::DeleteUser { email }
