@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::user;
 use indicatif::ProgressBar;
 use nubes_bench::common::{build_kind, copy_sqlite, in_scratch_dir, machine};
 use nubes_bench::hotel::dataset::{self, Dataset, Sizes};
+use nubes_bench::hotel::exactly_once::in_process_client;
 use nubes_bench::hotel::load::{self, Load};
 use nubes_bench::hotel::modelled::{self, Latency, ModelledStore};
 use nubes_bench::hotel::report::{self, Prices, Row};
@@ -170,14 +170,6 @@ struct Implementation<'a> {
     maker: &'a Client,
 }
 
-/// The exactly-once client over `store`.
-async fn client(store: Arc<dyn Store>) -> Result<Client, BoxError> {
-    let transport = hotel_handlers::in_process(store, HotelApp)
-        .with_tables()
-        .await?;
-    Ok(Client::new(transport))
-}
-
 /// Registers `count` users for `delete-user` to delete, untimed.
 async fn victims(client: &Client, run: &str, count: usize) -> Result<Vec<String>, BoxError> {
     let mut made = Vec::with_capacity(count);
@@ -198,7 +190,7 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
     let seeded_file = dir.join("seeded.sqlite");
     let (data, seeded) = {
         let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&seeded_file)?);
-        let seeding = client(raw).await?;
+        let seeding = in_process_client(raw).await?;
         dataset::seed(
             &seeding,
             sizes,
@@ -226,7 +218,7 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
         let file = dir.join(format!("{name}.sqlite"));
         copy_sqlite(&seeded_file, &file)?;
         let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&file)?);
-        let maker = client(raw.clone()).await?;
+        let maker = in_process_client(raw.clone()).await?;
         copies.push((raw, maker));
     }
     let data = Arc::new(data);
@@ -264,7 +256,7 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                 )),
             };
             let tasks: Arc<dyn Tasks> = if n == 0 {
-                Arc::new(ExactlyOnce::new(client(store.clone()).await?))
+                Arc::new(ExactlyOnce::new(in_process_client(store.clone()).await?))
             } else {
                 Arc::new(Ssf::new(store.clone(), ""))
             };

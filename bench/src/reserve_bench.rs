@@ -19,11 +19,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotel_app::dates::civil_from_days;
+use hotel_app::dates::date_from_days;
 use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::{reservation, room, user};
 use nubes_bench::common::{build_kind, in_scratch_dir, machine, percentile_us, BoxError};
+use nubes_bench::hotel::exactly_once::in_process_client;
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::store::{StatsSnapshot, Store};
 use nubes_runtime::{Config, InProcess};
@@ -37,8 +38,7 @@ const DEFAULT_CALLS: usize = 400;
 /// The night `n` nights after 2027-01-01, as `YYYY-MM-DD`.
 fn night(n: usize) -> String {
     // 2027-01-01 is day 20,819 of the Unix epoch.
-    let (year, month, day) = civil_from_days(20_819 + n as i64);
-    format!("{year:04}-{month:02}-{day:02}")
+    date_from_days(20_819 + n as i64)
 }
 
 /// What one row measured.
@@ -154,10 +154,7 @@ fn calls_per_row() -> Result<usize, BoxError> {
 /// Sets up the store, runs both rows and prints the table.
 async fn bench(dir: &std::path::Path, calls: usize) -> Result<(), BoxError> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("reserve-bench.sqlite"))?);
-    let transport = hotel_handlers::in_process(store.clone(), HotelApp)
-        .with_tables()
-        .await?;
-    let client = Client::new(transport);
+    let client = in_process_client(store.clone()).await?;
     let guest = client
         .users()
         .create(user::Init {

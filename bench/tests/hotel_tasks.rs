@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::{city, hotel, room, user, GeoPoint};
 use nubes_bench::common::copy_sqlite;
+use nubes_bench::hotel::exactly_once::in_process_client;
 use nubes_bench::hotel::{Answer, Call, ExactlyOnce, Ssf, Tasks};
 use nubes_bench::BoxError;
 use nubes_runtime::store::sqlite::SqliteStore;
@@ -212,14 +212,6 @@ fn script(data: &Dataset) -> Vec<Call> {
     ]
 }
 
-/// A client of the exactly-once implementation over `store`.
-async fn client(store: Arc<dyn Store>) -> Result<Client, BoxError> {
-    let transport = hotel_handlers::in_process(store, HotelApp)
-        .with_tables()
-        .await?;
-    Ok(Client::new(transport))
-}
-
 /// What running `calls` on `tasks` answered, with the store's round trips per call.
 async fn run_all(
     tasks: &dyn Tasks,
@@ -245,12 +237,12 @@ async fn both_implementations_answer_alike() -> Result<(), BoxError> {
     let (seeded, copy) = (dir.join("seeded.sqlite"), dir.join("copy.sqlite"));
     let data = {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&seeded)?);
-        seed(&client(store).await?).await?
+        seed(&in_process_client(store).await?).await?
     };
     copy_sqlite(&seeded, &copy)?;
     let calls = script(&data);
     let on_runtime: Arc<dyn Store> = Arc::new(SqliteStore::open(&seeded)?);
-    let exactly_once = ExactlyOnce::new(client(on_runtime.clone()).await?);
+    let exactly_once = ExactlyOnce::new(in_process_client(on_runtime.clone()).await?);
     let by_hand: Arc<dyn Store> = Arc::new(SqliteStore::open(&copy)?);
     let ssf = Ssf::new(by_hand.clone(), "");
     let expected = run_all(&exactly_once, &on_runtime, &calls).await?;

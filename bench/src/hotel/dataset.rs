@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotel_app::dates::civil_from_days;
+use hotel_app::dates::date_from_days;
 use hotel_client::Client;
 use hotel_model::{city, hotel, room, user, GeoPoint};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -85,8 +85,7 @@ pub fn password(n: usize) -> String {
 
 /// The night `n` days after the first seeded night, as `YYYY-MM-DD`.
 pub fn night(n: i64) -> String {
-    let (year, month, day) = civil_from_days(FIRST_NIGHT + n);
-    format!("{year:04}-{month:02}-{day:02}")
+    date_from_days(FIRST_NIGHT + n)
 }
 
 /// What seeding took.

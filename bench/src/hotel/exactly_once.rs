@@ -1,11 +1,14 @@
 //! The nine tasks through the generated hotel client and the application's methods
 //! (`examples/hotel`): every call exactly once, on the runtime.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::room::ReserveError;
 use hotel_model::user;
-use nubes_runtime::Error;
+use nubes_runtime::{Error, Store};
 
 use super::tasks::{reservations_answer, Answer, Call, Tasks};
 use crate::BoxError;
@@ -13,6 +16,15 @@ use crate::BoxError;
 /// The nine tasks through the generated client.
 pub struct ExactlyOnce {
     client: Client,
+}
+
+/// The generated client of the hotel application in process over `store`, its tables
+/// made if missing.
+pub async fn in_process_client(store: Arc<dyn Store>) -> Result<Client, BoxError> {
+    let transport = hotel_handlers::in_process(store, HotelApp)
+        .with_tables()
+        .await?;
+    Ok(Client::new(transport))
 }
 
 impl ExactlyOnce {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use hotel_app::{dates, geo};
+use hotel_app::{by_name, constant_time_eq, dates, geo};
 use hotel_model::{GeoPoint, Hotel};
 use nubes_runtime::store::{Condition, Item, Key, StoreError, Update, WriteOp, MAX_WRITE_OPS};
 use nubes_runtime::Store;
@@ -449,14 +449,4 @@ fn fields(value: Value) -> Item {
 fn hotel_ids(hotels: impl Iterator<Item = Hotel>, count: i64) -> Answer {
     let count = usize::try_from(count).unwrap_or(0);
     Answer::Hotels(hotels.take(count).map(|hotel| hotel.id).collect())
-}
-
-/// Hotels by name, then id: the tie-break of the application's rankings.
-fn by_name(a: &Hotel, b: &Hotel) -> std::cmp::Ordering {
-    a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
-}
-
-/// Byte equality whose time depends on the lengths only.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }

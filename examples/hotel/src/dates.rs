@@ -67,13 +67,19 @@ pub fn rfc3339_from_millis(milliseconds: u64) -> String {
 pub fn rfc3339_from_unix(seconds: i64) -> String {
     let days = seconds.div_euclid(SECONDS_PER_DAY);
     let second_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{}T{:02}:{:02}:{:02}Z",
+        date_from_days(days),
         second_of_day / 3600,
         second_of_day % 3600 / 60,
         second_of_day % 60
     )
+}
+
+/// The day `days` after 1970-01-01 as a `Date`: `YYYY-MM-DD`.
+pub fn date_from_days(days: i64) -> String {
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The Gregorian year, month (1–12) and day (1–31) of the day `days` after 1970-01-01

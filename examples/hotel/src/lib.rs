@@ -167,7 +167,7 @@ fn checked_count(count: i64) -> Result<usize, Error> {
 }
 
 /// Orders hotels by name, then id: the tie-break that keeps rankings stable.
-fn by_name(a: &Hotel, b: &Hotel) -> Ordering {
+pub fn by_name(a: &Hotel, b: &Hotel) -> Ordering {
     a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
 }
 
@@ -191,7 +191,7 @@ pub fn first_overlap<'a>(
 
 /// Byte equality whose running time depends on the lengths only, not on where the two
 /// differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 

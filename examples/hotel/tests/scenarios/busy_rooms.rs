@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::fixture::{self, register};
-use hotel_app::dates::civil_from_days;
+use hotel_app::dates::date_from_days;
 use hotel_client::Client;
 use hotel_model::room::ReserveError;
 use hotel_model::{reservation, room, Overlap};
@@ -15,8 +15,7 @@ use nubes_runtime::Store;
 /// The night `n` nights after 2027-01-01, as `YYYY-MM-DD`.
 fn night(n: i64) -> String {
     // 2027-01-01 is day 20,819 of the Unix epoch.
-    let (year, month, day) = civil_from_days(20_819 + n);
-    format!("{year:04}-{month:02}-{day:02}")
+    date_from_days(20_819 + n)
 }
 
 /// Books the room for the single nights `2 × from`, `2 × (from + 1)`, … up to `to`
