@@ -19,12 +19,15 @@ use indicatif::ProgressBar;
 use nubes_bench::common::{build_kind, copy_sqlite, in_scratch_dir, machine};
 use nubes_bench::hotel::dataset::{self, Dataset, Sizes};
 use nubes_bench::hotel::exactly_once::in_process_client;
+use nubes_bench::hotel::lambda::{self, SsfOverLambda};
 use nubes_bench::hotel::load::{self, Load};
 use nubes_bench::hotel::modelled::{self, Latency, ModelledStore};
 use nubes_bench::hotel::report::{self, Prices, Row};
 use nubes_bench::hotel::workload::{Mix, Task, Workload};
+use nubes_bench::hotel::{ceiling, chart, growth, moto};
 use nubes_bench::hotel::{ExactlyOnce, Ssf, Tasks};
 use nubes_bench::BoxError;
+use nubes_runtime::store::dynamo::DynamoStore;
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::Store;
 
@@ -35,6 +38,12 @@ enum StoreKind {
     Sqlite,
     /// The SQLite store with each request delayed as DynamoDB's would be (a model).
     Modelled,
+    /// DynamoDB's API served by moto on 127.0.0.1, in process: slow (moto answers one
+    /// request at a time), so at `--moto-scale` and `--moto-rates`.
+    Moto,
+    /// The moto store behind the Lambda transport: each call an `Invoke` through a local
+    /// Lambda emulator to a function process, at `--lambda-rates`.
+    Lambda,
 }
 
 impl StoreKind {
@@ -42,6 +51,8 @@ impl StoreKind {
         match self {
             StoreKind::Sqlite => "sqlite",
             StoreKind::Modelled => "modelled cloud",
+            StoreKind::Moto => "dynamodb (moto)",
+            StoreKind::Lambda => "lambda + dynamodb (moto)",
         }
     }
 }
@@ -57,11 +68,25 @@ struct Args {
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
     /// Stores to measure on.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["sqlite", "modelled"])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["sqlite", "modelled", "moto", "lambda"])]
     stores: Vec<StoreKind>,
     /// Open-loop rates, in calls per second.
     #[arg(long, value_delimiter = ',', default_values_t = [100.0, 1000.0])]
     rates: Vec<f64>,
+    /// Dataset size on moto (`--stores moto`): its minimum keeps 25 rooms of 20
+    /// reservations in each of 5 hotels.
+    #[arg(long, default_value_t = 0.002)]
+    moto_scale: f64,
+    /// Open-loop rates on moto, in calls per second.
+    #[arg(long, value_delimiter = ',', default_values_t = [20.0])]
+    moto_rates: Vec<f64>,
+    /// Open-loop rates over the Lambda transport, in calls per second (closed-loop rows
+    /// are not run there).
+    #[arg(long, value_delimiter = ',', default_values_t = [5.0])]
+    lambda_rates: Vec<f64>,
+    /// Function processes started for each implementation over Lambda.
+    #[arg(long, default_value_t = 2)]
+    lambda_functions: usize,
     /// Also run each scenario closed-loop with this many workers, for the most calls per
     /// second (0: not).
     #[arg(long, default_value_t = 0)]
@@ -90,6 +115,10 @@ struct Args {
     /// Where to write the results as CSV.
     #[arg(long, default_value = "target/hotel-bench/results.csv")]
     csv: PathBuf,
+    /// Where to draw the open-loop rows' p10–p90 latency (bar) and p50 (tick) per task and
+    /// implementation, one panel per store and rate, as a PNG.
+    #[arg(long, default_value = "target/hotel-bench/percentiles.png")]
+    png: PathBuf,
     /// The modelled store's single-item request latency: p50,p99 in ms.
     #[arg(long, value_delimiter = ',', num_args = 2, value_names = ["P50", "P99"], default_values_t = [modelled::SINGLE_MS.0, modelled::SINGLE_MS.1])]
     model_single: Vec<f64>,
@@ -111,8 +140,12 @@ struct Args {
     /// The Lambda function's memory, in MB, for the GB-seconds.
     #[arg(long, default_value_t = Prices::default().memory_mb)]
     memory_mb: f64,
+    /// Collection sizes at which `get-hotels` and `get-user-reservations` are counted
+    /// (round trips, items and read units per call), each on a dataset of its own.
+    #[arg(long, value_delimiter = ',', default_values_t = growth::SIZES)]
+    growth: Vec<usize>,
     /// A run of seconds, to check the benchmark works: scale 0.002, 100 calls/s,
-    /// 0.3 s rows after 0.1 s of warm-up.
+    /// 0.3 s rows after 0.1 s of warm-up, collections of 5 and 25.
     #[arg(long)]
     smoke: bool,
 }
@@ -185,23 +218,31 @@ async fn victims(client: &Client, run: &str, count: usize) -> Result<Vec<String>
     Ok(made)
 }
 
-async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
-    let sizes = Sizes::at_scale(args.scale);
-    let seeded_file = dir.join("seeded.sqlite");
-    let (data, seeded) = {
-        let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&seeded_file)?);
-        let seeding = in_process_client(raw).await?;
-        dataset::seed(
-            &seeding,
-            sizes,
-            args.seed,
-            &ProgressBar::new(sizes.objects()),
-        )
-        .await?
-    };
+/// The data one store's rows run on: a dataset, and a copy of it for each
+/// implementation (its store, and a client on it that makes `delete-user`'s users).
+struct Copies {
+    data: Arc<Dataset>,
+    copies: Vec<(Arc<dyn Store>, Client)>,
+    /// Where the dataset was seeded, for the ceiling.
+    file: PathBuf,
+}
+
+/// Seeds a dataset of `scale` into a SQLite file in `dir` named after `name`, through
+/// the client, and reports the seeding rate.
+async fn seed_file(
+    dir: &std::path::Path,
+    name: &str,
+    scale: f64,
+    seed: u64,
+) -> Result<(Dataset, PathBuf), BoxError> {
+    let sizes = Sizes::at_scale(scale);
+    let file = dir.join(format!("{name}.sqlite"));
+    let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&file)?);
+    let seeding = in_process_client(raw).await?;
+    let (data, seeded) =
+        dataset::seed(&seeding, sizes, seed, &ProgressBar::new(sizes.objects())).await?;
     println!(
-        "dataset: scale {}: {} cities × {} hotels × {} rooms × {} reservations, {} users: {} objects seeded through the client in {:.1} s ({:.0} objects/s)\n",
-        args.scale,
+        "dataset ({name}): scale {scale}: {} cities × {} hotels × {} rooms × {} reservations, {} users: {} objects seeded through the client in {:.1} s ({:.0} objects/s)\n",
         sizes.cities,
         sizes.hotels_per_city,
         sizes.rooms_per_hotel,
@@ -211,17 +252,107 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
         seeded.took.as_secs_f64(),
         seeded.rate(),
     );
+    Ok((data, file))
+}
+
+/// The SQLite dataset at `--scale`, copied for each implementation.
+async fn sqlite_copies(dir: &std::path::Path, args: &Args) -> Result<Copies, BoxError> {
+    let (data, file) = seed_file(dir, "seeded", args.scale, args.seed).await?;
     // Each implementation gets a copy of the dataset: neither sees the other's writes
     // (`ssf` changes objects without raising their versions, which the runtime relies on).
-    let mut copies: Vec<(Arc<dyn Store>, Client)> = Vec::new();
-    for name in ["exactly-once", "ssf"] {
-        let file = dir.join(format!("{name}.sqlite"));
-        copy_sqlite(&seeded_file, &file)?;
-        let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&file)?);
+    let mut copies = Vec::new();
+    for name in IMPLEMENTATIONS {
+        let copy = dir.join(format!("{name}.sqlite"));
+        copy_sqlite(&file, &copy)?;
+        let raw: Arc<dyn Store> = Arc::new(SqliteStore::open(&copy)?);
         let maker = in_process_client(raw.clone()).await?;
         copies.push((raw, maker));
     }
-    let data = Arc::new(data);
+    Ok(Copies {
+        data: Arc::new(data),
+        copies,
+        file,
+    })
+}
+
+/// The dataset at `--moto-scale`, seeded on SQLite and copied item for item to tables of
+/// its own on moto for each implementation.
+async fn moto_copies(dir: &std::path::Path, args: &Args) -> Result<Copies, BoxError> {
+    let endpoint = moto::endpoint()?;
+    let (data, file) = seed_file(dir, "moto-seeded", args.moto_scale, args.seed).await?;
+    let mut copies = Vec::new();
+    for name in IMPLEMENTATIONS {
+        let prefix = format!("{}{name}-", moto_prefix());
+        let raw: Arc<dyn Store> = Arc::new(
+            DynamoStore::builder()
+                .endpoint_url(&endpoint)
+                .table_prefix(prefix)
+                .build(),
+        );
+        let maker = in_process_client(raw.clone()).await?;
+        let copied = moto::copy_items(&file, raw.as_ref()).await?;
+        eprintln!("moto at {endpoint}: {copied} items copied for {name}");
+        copies.push((raw, maker));
+    }
+    Ok(Copies {
+        data: Arc::new(data),
+        copies,
+        file,
+    })
+}
+
+/// What the names of this run's tables on moto start with.
+fn moto_prefix() -> String {
+    format!("hotel-bench-{}-", std::process::id())
+}
+
+/// The function processes of both implementations on moto's copies, and a Lambda client
+/// for the emulator they serve.
+fn start_functions(
+    args: &Args,
+) -> Result<(Vec<lambda::Function>, nubes_runtime::aws_sdk_lambda::Client), BoxError> {
+    let emulator = lambda::emulator()?;
+    let dynamo = moto::endpoint()?;
+    let mut functions = Vec::new();
+    for (name, package, binary) in [
+        ("exactly-once", "hotel-app", lambda::EXACTLY_ONCE_FUNCTION),
+        ("ssf", "nubes-bench", lambda::SSF_FUNCTION),
+    ] {
+        let binary = lambda::binary(package, binary)?;
+        let prefix = format!("{}{name}-", moto_prefix());
+        functions.extend(lambda::start(
+            &binary,
+            &emulator,
+            &dynamo,
+            &prefix,
+            args.lambda_functions.max(1),
+        )?);
+    }
+    Ok((functions, lambda::client(&emulator)))
+}
+
+/// The implementations, in the order of the copies.
+const IMPLEMENTATIONS: [&str; 2] = ["exactly-once", "ssf"];
+
+async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
+    let sqlite = if args
+        .stores
+        .iter()
+        .any(|kind| matches!(kind, StoreKind::Sqlite | StoreKind::Modelled))
+    {
+        Some(sqlite_copies(&dir, &args).await?)
+    } else {
+        None
+    };
+    let on_moto = if args
+        .stores
+        .iter()
+        .any(|kind| matches!(kind, StoreKind::Moto | StoreKind::Lambda))
+    {
+        Some(moto_copies(&dir, &args).await?)
+    } else {
+        None
+    };
     let single = Latency::new(args.model_single[0], args.model_single[1])?;
     let transaction = Latency::new(args.model_transaction[0], args.model_transaction[1])?;
     let prices = Prices {
@@ -231,12 +362,6 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
         gb_second: args.price_gb_second,
         memory_mb: args.memory_mb,
     };
-    let mut loads: Vec<Load> = args.rates.iter().map(|&rate| Load::Open { rate }).collect();
-    if args.closed > 0 {
-        loads.push(Load::Closed {
-            workers: args.closed,
-        });
-    }
     let (warmup, duration) = (
         Duration::from_secs_f64(args.warmup),
         Duration::from_secs_f64(args.duration),
@@ -244,10 +369,31 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
     let mut rows = Vec::new();
     let mut place = 0u64;
     for kind in &args.stores {
+        let (Some(Copies { data, copies, .. }), rates) = (match kind {
+            StoreKind::Moto => (on_moto.as_ref(), &args.moto_rates),
+            StoreKind::Lambda => (on_moto.as_ref(), &args.lambda_rates),
+            StoreKind::Sqlite | StoreKind::Modelled => (sqlite.as_ref(), &args.rates),
+        }) else {
+            continue;
+        };
+        let mut loads: Vec<Load> = rates.iter().map(|&rate| Load::Open { rate }).collect();
+        if args.closed > 0 && *kind != StoreKind::Lambda {
+            loads.push(Load::Closed {
+                workers: args.closed,
+            });
+        }
+        // Over Lambda, the functions run until the store's rows are done.
+        let (_functions, lambda) = match kind {
+            StoreKind::Lambda => {
+                let (functions, lambda) = start_functions(&args)?;
+                (functions, Some(lambda))
+            }
+            _ => (Vec::new(), None),
+        };
         let mut implementations = Vec::new();
         for (n, (raw, maker)) in copies.iter().enumerate() {
             let store: Arc<dyn Store> = match kind {
-                StoreKind::Sqlite => raw.clone(),
+                StoreKind::Sqlite | StoreKind::Moto | StoreKind::Lambda => raw.clone(),
                 StoreKind::Modelled => Arc::new(ModelledStore::new(
                     raw.clone(),
                     single,
@@ -255,10 +401,11 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                     args.seed,
                 )),
             };
-            let tasks: Arc<dyn Tasks> = if n == 0 {
-                Arc::new(ExactlyOnce::new(in_process_client(store.clone()).await?))
-            } else {
-                Arc::new(Ssf::new(store.clone(), ""))
+            let tasks: Arc<dyn Tasks> = match (&lambda, n) {
+                (Some(lambda), 0) => Arc::new(lambda::exactly_once(lambda.clone())),
+                (Some(lambda), _) => Arc::new(SsfOverLambda::new(lambda.clone())),
+                (None, 0) => Arc::new(ExactlyOnce::new(in_process_client(store.clone()).await?)),
+                (None, _) => Arc::new(Ssf::new(store.clone(), "")),
             };
             implementations.push(Implementation {
                 tasks,
@@ -279,11 +426,12 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                 {
                     let workload = Arc::new(Workload::new(data.clone(), &run, scenario.busy));
                     if scenario.mix.tasks().any(|task| task == Task::DeleteUser) {
-                        let count = match load {
-                            Load::Open { rate } => {
+                        let count = match (load, kind) {
+                            (Load::Open { rate }, _) => {
                                 (rate * (args.warmup + args.duration)).ceil() as usize
                             }
-                            Load::Closed { .. } => 20_000,
+                            (Load::Closed { .. }, StoreKind::Moto) => 500,
+                            (Load::Closed { .. }, _) => 20_000,
                         };
                         workload.add_victims(victims(maker, &run, count).await?);
                     }
@@ -316,6 +464,8 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                         eprintln!("  {} calls failed; the first: {error}", measured.errors);
                     }
                     rows.push(Row {
+                        // The store's counters are in the function processes over Lambda.
+                        counted: *kind != StoreKind::Lambda,
                         store: kind.label().to_string(),
                         load: load_label,
                         scenario: scenario.label(),
@@ -326,16 +476,38 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
             }
         }
     }
-    print_report(&args, &data, &rows, &prices)?;
+    if on_moto.is_some() {
+        moto::drop_tables(&moto::endpoint()?, &moto_prefix()).await?;
+    }
+    print_report(&args, &rows, &prices)?;
+    if let (Some(copies), true) = (&sqlite, args.closed > 0) {
+        let file = dir.join("ceiling.sqlite");
+        copy_sqlite(&copies.file, &file)?;
+        let connections = std::thread::available_parallelism().map_or(2, usize::from);
+        eprintln!("raw SQLite: the ceiling");
+        let ceiling = ceiling::measure(
+            &file,
+            &copies.data.users,
+            &copies.data.hotels,
+            connections,
+            duration,
+            args.seed,
+        )?;
+        println!("### The ceiling: SQLite itself, on a copy of the dataset, in the same run\n");
+        println!("{}", ceiling::markdown(&ceiling));
+        println!("The statements the SQLite store runs for a login's read and a set-rate's write, with nothing of nubes around them: what the closed-loop rows above could reach at most on this machine.\n");
+    }
+    if !args.growth.is_empty() {
+        eprintln!("collections of {:?}", args.growth);
+        let grown = growth::measure(&args.growth, 5).await?;
+        println!("### Round trips as collections grow (SQLite, per call)\n");
+        println!("{}", growth::markdown(&grown));
+        println!("A city of n hotels for `get-hotels`, a user of n reservations for `get-user-reservations`, each seeded through the client on a store of its own; the mean of 5 calls.");
+    }
     Ok(())
 }
 
-fn print_report(
-    args: &Args,
-    data: &Dataset,
-    rows: &[Row],
-    prices: &Prices,
-) -> Result<(), BoxError> {
+fn print_report(args: &Args, rows: &[Row], prices: &Prices) -> Result<(), BoxError> {
     println!("{}", report::markdown(rows, prices));
     if args.stores.contains(&StoreKind::Modelled) {
         println!(
@@ -347,16 +519,27 @@ fn print_report(
         "Dollars per million calls: DynamoDB on-demand at ${} / M read and ${} / M write request units, plus Lambda at ${} / M requests and ${} / GB-s with {} MB for the mean latency (us-east-1 prices as published by AWS from 2024-11-01; parameters of this run).",
         prices.read_million, prices.write_million, prices.request_million, prices.gb_second, prices.memory_mb
     );
+    if args.stores.contains(&StoreKind::Lambda) {
+        println!("The lambda + dynamodb (moto) rows sent each call through a local Lambda emulator (cargo lambda watch) to {} function processes per implementation on moto: the transport's cost, at a low rate; their store counters stay in the functions (–), the dynamodb (moto) rows count the same calls.", args.lambda_functions.max(1));
+    }
+    if args.stores.contains(&StoreKind::Moto) {
+        println!("The dynamodb (moto) rows ran on moto, a DynamoDB-API server in Python that answers one request at a time on this machine: at a small scale and rate, and far slower than DynamoDB; compare them with each other, not with the other stores.");
+    }
     println!(
-        "Each implementation ran on its own copy of the dataset ({} users, {} rooms), with the same calls; its changes stay for its rows after them.",
-        data.users.len(),
-        data.rooms.len()
+        "Each implementation ran on its own copy of a store's dataset, with the same calls; its changes stay for its rows after them."
     );
     if let Some(parent) = args.csv.parent() {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(&args.csv, report::csv(rows, prices))?;
     println!("CSV: {}", args.csv.display());
+    if rows.iter().any(|row| !row.load.starts_with("closed")) {
+        if let Some(parent) = args.png.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        chart::percentiles_png(rows, &args.png)?;
+        println!("PNG: {}", args.png.display());
+    }
     Ok(())
 }
 
@@ -368,9 +551,12 @@ async fn main() -> Result<(), BoxError> {
         args.rates = vec![100.0];
         args.duration = 0.3;
         args.warmup = 0.1;
+        args.growth = vec![5, 25];
     }
-    if !(args.scale > 0.0 && args.scale.is_finite()) {
-        return Err(format!("--scale must be above 0, not {}", args.scale).into());
+    for (name, scale) in [("--scale", args.scale), ("--moto-scale", args.moto_scale)] {
+        if !(scale > 0.0 && scale.is_finite()) {
+            return Err(format!("{name} must be above 0, not {scale}").into());
+        }
     }
     println!("## nubes: the hotel benchmark (exactly-once beside hand-written code)\n");
     println!("machine: {}", machine());

@@ -4,10 +4,15 @@
 //! `exactly-once`, the generated hotel crates with the application's methods, and `ssf`,
 //! the same tasks written by hand on the store without any guarantee.
 
+pub mod ceiling;
+pub mod chart;
 pub mod dataset;
 pub mod exactly_once;
+pub mod growth;
+pub mod lambda;
 pub mod load;
 pub mod modelled;
+pub mod moto;
 pub mod report;
 pub mod ssf;
 pub mod tasks;

@@ -49,6 +49,9 @@ impl Prices {
 
 /// One measured row.
 pub struct Row {
+    /// False when the store's counters were out of reach (in a function's process): the
+    /// round trips, items, units and dollars are left blank.
+    pub counted: bool,
     /// The store, `(modelled)` when it is.
     pub store: String,
     /// The load: `100/s` or `closed, 8 workers`.
@@ -89,9 +92,23 @@ pub fn markdown(rows: &[Row], prices: &Prices) -> String {
             .find(|other| other.implementation == "ssf" && other.same_place(row))
             .map(|other| &other.measured);
         let dollars = prices.per_million(m);
+        let counts = if row.counted {
+            format!(
+                "{:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {}",
+                m.per_call(m.stats.round_trips),
+                m.per_call(m.stats.items_read),
+                m.per_call(m.stats.items_written + m.stats.items_checked),
+                m.per_call(m.stats.read_units),
+                m.per_call(m.stats.write_units),
+                dollars,
+                ratio(dollars, ssf.map(|s| prices.per_million(s))),
+            )
+        } else {
+            ["–"; 7].join(" | ")
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {counts} | {} | {} |",
             row.store,
             row.load,
             row.scenario,
@@ -103,13 +120,6 @@ pub fn markdown(rows: &[Row], prices: &Prices) -> String {
             m.ms(0.99),
             ratio(m.ms(0.50), ssf.map(|s| s.ms(0.50))),
             ratio(m.ms(0.99), ssf.map(|s| s.ms(0.99))),
-            m.per_call(m.stats.round_trips),
-            m.per_call(m.stats.items_read),
-            m.per_call(m.stats.items_written + m.stats.items_checked),
-            m.per_call(m.stats.read_units),
-            m.per_call(m.stats.write_units),
-            dollars,
-            ratio(dollars, ssf.map(|s| prices.per_million(s))),
             m.refused,
             m.errors,
         );
@@ -124,9 +134,22 @@ pub fn csv(rows: &[Row], prices: &Prices) -> String {
     );
     for row in rows {
         let m = &row.measured;
+        let counts = if row.counted {
+            format!(
+                "{:.3},{:.3},{:.3},{:.3},{:.3},{:.4}",
+                m.per_call(m.stats.round_trips),
+                m.per_call(m.stats.items_read),
+                m.per_call(m.stats.items_written + m.stats.items_checked),
+                m.per_call(m.stats.read_units),
+                m.per_call(m.stats.write_units),
+                prices.per_million(m),
+            )
+        } else {
+            ",,,,,".to_string()
+        };
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{:.1},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{},{}",
+            "{},{},{},{},{},{:.1},{:.3},{:.3},{:.3},{:.3},{counts},{},{}",
             quoted(&row.store),
             quoted(&row.load),
             quoted(&row.scenario),
@@ -137,12 +160,6 @@ pub fn csv(rows: &[Row], prices: &Prices) -> String {
             m.ms(0.50),
             m.ms(0.90),
             m.ms(0.99),
-            m.per_call(m.stats.round_trips),
-            m.per_call(m.stats.items_read),
-            m.per_call(m.stats.items_written + m.stats.items_checked),
-            m.per_call(m.stats.read_units),
-            m.per_call(m.stats.write_units),
-            prices.per_million(m),
             m.refused,
             m.errors,
         );

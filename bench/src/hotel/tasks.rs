@@ -4,11 +4,12 @@
 
 use async_trait::async_trait;
 use hotel_model::GeoPoint;
+use serde::{Deserialize, Serialize};
 
 use crate::BoxError;
 
 /// One call of one of the nine tasks, with its arguments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Call {
     /// User registration: a new `User`.
     Register {
@@ -80,7 +81,7 @@ pub enum Call {
 }
 
 /// What a call answered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Answer {
     /// A change that returns nothing was made (register, delete user, set rate).
     Done,
