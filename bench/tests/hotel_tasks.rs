@@ -149,6 +149,11 @@ fn script(data: &Dataset) -> Vec<Call> {
             count: 2,
         },
         Call::RecommendByLocation {
+            city: city(1),
+            point: near.clone(),
+            count: 3,
+        },
+        Call::RecommendByLocation {
             city: city(0),
             point: GeoPoint {
                 lat: 91.0,
@@ -249,15 +254,33 @@ async fn both_implementations_answer_alike() -> Result<(), BoxError> {
     let answered = run_all(&ssf, &by_hand, &calls).await?;
     let _ = std::fs::remove_dir_all(&dir);
     let mut trips = BTreeSet::new();
+    // Tasks the runtime has answered without a refusal: it has learned what their method
+    // reads (see `context::partition` in the runtime).
+    let mut warm = BTreeSet::new();
     for (call, ((want, by_runtime), (got, by_hand))) in
         calls.iter().zip(expected.iter().zip(&answered))
     {
         assert_eq!(want, got, "{call:?}");
+        let first = if warm.contains(&task(call)) {
+            assert!(
+                *by_runtime <= by_hand + 1,
+                "{call:?}: {by_runtime} round trips, more than one over the {by_hand} by hand"
+            );
+            if READ_ONLY.contains(&task(call).as_str()) {
+                assert_eq!(by_runtime, by_hand, "{call:?}: a read-only task");
+            }
+            ""
+        } else {
+            " (first)"
+        };
         trips.insert(format!(
-            "{} {}: {by_runtime} / {by_hand}",
+            "{} {}{first}: {by_runtime} / {by_hand}",
             task(call),
             kind(want)
         ));
+        if !matches!(want, Answer::Refused(_)) {
+            warm.insert(task(call));
+        }
     }
     // Round trips per task and answer: exactly-once / by hand.
     let trips: Vec<&str> = trips.iter().map(String::as_str).collect();
@@ -265,34 +288,51 @@ async fn both_implementations_answer_alike() -> Result<(), BoxError> {
     Ok(())
 }
 
+/// The tasks that change nothing: exactly as many round trips as by hand, once the runtime
+/// knows their method.
+const READ_ONLY: [&str; 5] = [
+    "Login",
+    "GetHotels",
+    "GetUserReservations",
+    "RecommendByRate",
+    "RecommendByLocation",
+];
+
 /// The store round trips of each task and answer through the exactly-once implementation
-/// and by hand, on a small dataset (the reservation `reserve` sees is cached when its
-/// room's collection was proved by an earlier `reserve`).
-const ROUND_TRIPS: [&str; 26] = [
-    "DeleteUser Done: 4 / 2",
+/// and by hand, on a small dataset. `(first)` marks calls of a task before the runtime
+/// answered one without a refusal: until then it does not know that the method reads
+/// its object's collection, and reads the two apart. The reservations `reserve` sees are
+/// cached when its room's collection was proved by an earlier `reserve`.
+const ROUND_TRIPS: [&str; 31] = [
+    "DeleteUser Done (first): 3 / 2",
     "DeleteUser Refused(NotFound(User)): 1 / 1",
+    "GetHotels Hotels (first): 2 / 2",
     "GetHotels Hotels(none): 1 / 1",
-    "GetHotels Hotels: 2 / 2",
+    "GetUserReservations Reservations (first): 1 / 1",
     "GetUserReservations Reservations(none): 1 / 1",
     "GetUserReservations Reservations: 1 / 1",
     "Login Bool(false): 1 / 1",
+    "Login Bool(true) (first): 1 / 1",
     "Login Bool(true): 1 / 1",
     "Login Refused(NotFound(User)): 1 / 1",
-    "RecommendByLocation Hotels: 3 / 2",
+    "RecommendByLocation Hotels (first): 3 / 2",
+    "RecommendByLocation Hotels: 2 / 2",
     "RecommendByLocation Refused(Validation): 1 / 1",
-    "RecommendByRate Hotels(none): 3 / 2",
-    "RecommendByRate Hotels: 3 / 2",
+    "RecommendByRate Hotels (first): 3 / 2",
+    "RecommendByRate Hotels(none): 2 / 2",
+    "RecommendByRate Hotels: 2 / 2",
     "RecommendByRate Refused(NotFound(City)): 1 / 1",
     "RecommendByRate Refused(Validation): 1 / 1",
+    "Register Done (first): 2 / 1",
     "Register Done: 2 / 1",
     "Register Refused(AlreadyExists): 1 / 1",
     "Reserve Refused(InvalidDates): 2 / 1",
     "Reserve Refused(NotFound(Room)): 1 / 1",
     "Reserve Refused(NotFound(User)): 3 / 2",
     "Reserve Refused(Overlap): 3 / 2",
+    "Reserve Reserved (first): 4 / 2",
     "Reserve Reserved: 3 / 2",
-    "Reserve Reserved: 4 / 2",
-    "SetRate Done: 1 / 1",
+    "SetRate Done (first): 1 / 1",
     "SetRate Refused(NotFound(Hotel)): 1 / 1",
     "SetRate Refused(Validation): 0 / 0",
 ];

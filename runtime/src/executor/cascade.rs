@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::context::{stored_edge_ids, Ctx, State};
+use super::context::{Ctx, State};
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::layout::edge_key;
@@ -75,7 +75,7 @@ pub(crate) async fn cascade(
     for (field, relation) in &object_type.relations {
         match relation {
             Relation::ManyToMany { target, inverse } => {
-                for other in stored_edge_ids(&ctx.env, object, field).await? {
+                for other in ctx.stored_edge_ids(object, field).await? {
                     if used + 3 > budget {
                         return Ok(true);
                     }
@@ -89,7 +89,8 @@ pub(crate) async fn cascade(
                 }
             }
             Relation::OneToMany { target, back } => {
-                let children: Vec<ObjectRef> = stored_edge_ids(&ctx.env, object, field)
+                let children: Vec<ObjectRef> = ctx
+                    .stored_edge_ids(object, field)
                     .await?
                     .into_iter()
                     .map(|id| ObjectRef::new(target, id))

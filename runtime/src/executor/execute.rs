@@ -4,7 +4,8 @@
 //! record inside the target's item or as an item of its own → if the store refuses the
 //! record as present, return the stored outcome; if another condition failed, run again
 //! from scratch after a jittered back-off, up to a bound, then `Conflict`. Read-only
-//! calls read and return: no write, no record.
+//! calls read and return: no write, no record. A call that will read its target's
+//! collection reads the target with it, in one query (see `context::partition`).
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use tracing::Instrument;
 
 use super::cascade::{cascade, cascade_budget, queue_cascade, CASCADE_METHOD};
 use super::commit;
-use super::context::{Ctx, Env, State};
+use super::context::{collection_to_read_with, Ctx, Env, State};
 use crate::config::Config;
 use crate::error::Error;
 use crate::invocation::{InvocationId, ObjectRef};
@@ -86,7 +87,13 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
     let target = ctx.this_ref().clone();
     let env = ctx.env.clone();
     let invocation = ctx.invocation.clone();
-    let entry = ctx.entry(&target).await?;
+    let reads_collection = match operation {
+        Operation::Delete => true,
+        Operation::Method { name, .. } => env.reads.reads_collection(&target.type_name, name),
+        _ => false,
+    };
+    let with = collection_to_read_with(&env, &target, reads_collection, true);
+    let entry = ctx.read_object(&target, with.as_deref()).await?;
     let exists = entry.fields.is_some();
     let original = entry.original.as_ref();
     env.apart
@@ -116,6 +123,10 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
         }
     }
     let outcome = records::recordable(run(ctx, operation).await, &describe(&target, operation));
+    if let (Operation::Method { name, .. }, Ok(_)) = (operation, &outcome) {
+        env.reads
+            .learn(&target.type_name, name, ctx.read_own_collection);
+    }
     if let Err(error) = &outcome {
         if !is_final(error) {
             return Err(error.clone());
@@ -223,10 +234,22 @@ pub(crate) async fn read_only(
         let handler = env.handler(&target.type_name)?;
         let now = env.config.clock.now_ms();
         let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), true, now);
-        if ctx.entry(&target).await?.fields.is_none() {
+        let reads_collection = env.reads.reads_collection(&target.type_name, method);
+        let with = collection_to_read_with(env, &target, reads_collection, false);
+        if ctx
+            .read_object(&target, with.as_deref())
+            .await?
+            .fields
+            .is_none()
+        {
             return Err(Error::not_found(&target.type_name, &target.id));
         }
-        handler.call(&mut ctx, method, args).await
+        let answer = handler.call(&mut ctx, method, args).await;
+        if answer.is_ok() {
+            env.reads
+                .learn(&target.type_name, method, ctx.read_own_collection);
+        }
+        answer
     }
     .instrument(span)
     .await

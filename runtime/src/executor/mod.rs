@@ -27,7 +27,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub(crate) use self::context::typed_members;
-use self::context::{ApartHints, CollectionCache, Env};
+use self::context::{ApartHints, CollectionCache, Env, ReadHints};
 pub use self::context::{Ctx, ObjectHandler};
 pub use self::delivery::OutboxCollector;
 use self::execute::{is_cascade, mutate, read_only, Operation};
@@ -75,6 +75,7 @@ impl RuntimeBuilder {
                 config: self.config,
                 apart: ApartHints::default(),
                 collections,
+                reads: ReadHints::default(),
             }),
         }
     }

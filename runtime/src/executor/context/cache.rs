@@ -329,6 +329,20 @@ impl CollectionCache {
         (cached.version == version && self.is_fresh(cached, now_ms)).then(|| cached.members.clone())
     }
 
+    /// True when the cache holds `owner.field` at some version it still trusts at `now_ms`:
+    /// a call reading it will likely find its version there.
+    pub(crate) fn holds(&self, owner: &ObjectRef, field: &str, now_ms: u64) -> bool {
+        if !self.is_on() {
+            return false;
+        }
+        let Ok(held) = self.held.lock() else {
+            return false;
+        };
+        held.slots
+            .get(&(owner.clone(), field.to_string()))
+            .is_some_and(|cached| self.is_fresh(cached, now_ms))
+    }
+
     /// Keeps what a commit that started writing at `proved_ms` proved, then evicts the
     /// oldest collections while the cache holds more than its capacity or they are past
     /// their life.

@@ -1,6 +1,6 @@
 //! Reading collections: one strongly consistent, paged query of the owner's partition
-//! per collection — never one request per element — merged with what the invocation
-//! changed itself. Edges to objects of an immutable type carry a copy of their fields, so
+//! per collection — never one request per element, and none when the owner was read with
+//! it (`partition`) — merged with what the invocation changed itself. Edges to objects of an immutable type carry a copy of their fields, so
 //! such a collection is read with the query alone — or, when a commit of this runtime
 //! proved it at the owner's version just read, from the collection cache.
 
@@ -86,9 +86,11 @@ impl Ctx {
                 version = Some(entry.version());
             }
         }
-        let stored = match version {
-            Some(version) => self.stored_at(owner, field, version).await?,
-            None => stored_members(&self.env, &owner, field).await?,
+        self.note_collection_read(&owner, field);
+        let stored = match (version, self.prefetched(&owner, field)) {
+            (Some(version), _) => self.stored_at(owner, field, version).await?,
+            (None, Some(members)) => members,
+            (None, None) => stored_members(&self.env, &owner, field).await?,
         };
         let changes = self.membership_changes(&relation, type_name, id, field);
         if changes.is_empty() {
@@ -109,8 +111,8 @@ impl Ctx {
     }
 
     /// The stored edges of `owner.field` at the owner's `version`, as this invocation
-    /// read them before, else from the collection cache, else from the store; remembered
-    /// for the commit to prove.
+    /// read them before (alone or with the owner), else from the collection cache, else
+    /// from the store; remembered for the commit to prove.
     async fn stored_at(
         &mut self,
         owner: ObjectRef,
@@ -125,9 +127,12 @@ impl Ctx {
             return Ok(seen.members.clone());
         }
         let now = self.env.config.clock.now_ms();
-        let members = match self.env.collections.get(&owner, field, version, now) {
+        let members = match self.prefetched(&owner, field) {
             Some(members) => members,
-            None => stored_members(&self.env, &owner, field).await?,
+            None => match self.env.collections.get(&owner, field, version, now) {
+                Some(members) => members,
+                None => stored_members(&self.env, &owner, field).await?,
+            },
         };
         self.seen.push(Seen {
             owner,
@@ -279,19 +284,28 @@ pub(crate) fn string_list(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The ids the stored edges of `owner.field` point to, in id order.
-pub(crate) async fn stored_edge_ids(
-    env: &Env,
-    owner: &ObjectRef,
-    field: &str,
-) -> Result<Vec<String>, Error> {
-    let edges = stored_edges(env, owner, field).await?;
-    Ok(edges.into_iter().map(|(id, _)| id).collect())
+impl Ctx {
+    /// The ids the stored edges of `owner.field` point to, in id order: as read with
+    /// their owner, else from the store.
+    pub(crate) async fn stored_edge_ids(
+        &self,
+        owner: &ObjectRef,
+        field: &str,
+    ) -> Result<Vec<String>, Error> {
+        if let Some(members) = self.prefetched(owner, field) {
+            return Ok(members
+                .iter()
+                .map(|member| member.id().to_string())
+                .collect());
+        }
+        let edges = stored_edges(&self.env, owner, field, None).await?;
+        Ok(edges.into_iter().map(|(id, _)| id).collect())
+    }
 }
 
 /// The stored edges of `owner.field` as members, each with the copy its edge carries.
 async fn stored_members(env: &Env, owner: &ObjectRef, field: &str) -> Result<Members, Error> {
-    let edges = stored_edges(env, owner, field).await?;
+    let edges = stored_edges(env, owner, field, None).await?;
     Ok(Arc::new(MemberList::new(
         edges
             .into_iter()
@@ -300,16 +314,17 @@ async fn stored_members(env: &Env, owner: &ObjectRef, field: &str) -> Result<Mem
     )))
 }
 
-/// The stored edges of `owner.field`, in id order: each pointed-at id with its edge.
-async fn stored_edges(
+/// The stored edges of `owner.field` whose sort keys follow `start_after` (all of them
+/// for `None`), in id order: each pointed-at id with its edge.
+pub(super) async fn stored_edges(
     env: &Env,
     owner: &ObjectRef,
     field: &str,
+    mut start_after: Option<String>,
 ) -> Result<Vec<(String, Item)>, Error> {
     let prefix = edge_key(&env.schema, owner, field, "").sk;
     let table = env.schema.table(&owner.type_name);
     let mut edges = Vec::new();
-    let mut start_after: Option<String> = None;
     loop {
         let page = env
             .store

@@ -1,6 +1,6 @@
 //! What every context of one runtime shares: the store, the schema, the handlers of the
-//! object types, the settings, a hint of which objects keep their records apart, and the
-//! collections a commit last proved.
+//! object types, the settings, a hint of which objects keep their records apart, the
+//! collections a commit last proved, and which methods read their object's collection.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::cache::CollectionCache;
+use super::partition::ReadHints;
 use super::Ctx;
 use crate::config::Config;
 use crate::error::Error;
@@ -50,6 +51,7 @@ pub(crate) struct Env {
     pub(crate) config: Config,
     pub(crate) apart: ApartHints,
     pub(crate) collections: CollectionCache,
+    pub(crate) reads: ReadHints,
 }
 
 impl Env {
@@ -77,6 +79,15 @@ impl ApartHints {
             .lock()
             .map(|hints| hints.get(object).is_some_and(|until| *until >= at_ms))
             .unwrap_or(false)
+    }
+
+    /// True when `object` was seen keeping its records apart at some time: result records
+    /// may lie in its partition.
+    pub(crate) fn ever(&self, object: &ObjectRef) -> bool {
+        self.0
+            .lock()
+            .map(|hints| hints.contains_key(object))
+            .unwrap_or(true)
     }
 
     /// Remembers until when `object` keeps its records apart (`None`: it keeps them inline).

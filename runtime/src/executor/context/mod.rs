@@ -4,13 +4,15 @@
 //! atomically. Nothing reaches the store before the commit.
 //!
 //! This file holds the context and its reads, nested and asynchronous calls;
-//! `changes` the buffered changes; `collections` collection reads; `cache` the collections
-//! a commit proved; `env` what every context of a runtime shares.
+//! `changes` the buffered changes; `collections` collection reads; `partition` an object
+//! read with its collection in one query; `cache` the collections a commit proved; `env`
+//! what every context of a runtime shares.
 
 mod cache;
 mod changes;
 mod collections;
 mod env;
+mod partition;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,9 +20,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub(crate) use self::cache::{proved_by, typed_members, CollectionCache, Proved, Seen};
-pub(crate) use self::collections::stored_edge_ids;
 pub use self::env::ObjectHandler;
 pub(crate) use self::env::{ApartHints, Env};
+pub(crate) use self::partition::{collection_to_read_with, ReadHints};
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::layout::{live_fields, object_key};
@@ -121,6 +123,10 @@ pub struct Ctx {
     /// The collections of immutable objects read at a known version of their owner: a
     /// successful commit proves them for the collection cache.
     pub(crate) seen: Vec<Seen>,
+    /// Collections read in one query with their owner.
+    pub(crate) prefetched: Vec<partition::Prefetched>,
+    /// True once the method read its own object's collection (see `partition`).
+    pub(crate) read_own_collection: bool,
 }
 
 impl Ctx {
@@ -145,6 +151,8 @@ impl Ctx {
             cascading: None,
             accepted_ms,
             seen: Vec::new(),
+            prefetched: Vec::new(),
+            read_own_collection: false,
         }
     }
 

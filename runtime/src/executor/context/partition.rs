@@ -1,0 +1,249 @@
+//! Reading an object together with its collection in one query of its partition. The
+//! object's item (`#`) sorts before its edges (`rel#<field>#…`), so when the object's
+//! type keeps exactly one collection in its partition, one query from the start of the
+//! partition returns the item and then that collection's edges: a call that reads its
+//! target and the target's collection — a `delete` always, a method when its last call
+//! did (the runtime learns it per method) — makes one round trip where it would make two.
+//!
+//! Result records kept apart (`inv#…`) sort between the item and the edges. Only objects
+//! that kept records apart have them, and the item says whether it ever did: such objects
+//! are read the usual way once this runtime has seen them. When records still fill the
+//! first page, the collection is read the usual way after it; the answer is the same.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::cache::{Member, MemberList, Members};
+use super::{Ctx, Entry, Env};
+use crate::error::Error;
+use crate::invocation::ObjectRef;
+use crate::layout::{edge_copy, edge_key, OBJECT_SK};
+use crate::records;
+use crate::schema::{ObjectType, Relation};
+
+/// The most methods [`ReadHints`] remembers; past this it forgets them all (method names
+/// come from callers, so a bad caller must not grow it without end).
+const MAX_HINTS: usize = 4_096;
+
+/// The one collection of `object_type` whose edges live in its partition, when it keeps
+/// exactly one there.
+pub(crate) fn only_collection(object_type: &ObjectType) -> Option<&str> {
+    let mut kept = object_type.relations.iter().filter(|(_, relation)| {
+        matches!(
+            relation,
+            Relation::OneToMany { .. } | Relation::ManyToMany { .. }
+        )
+    });
+    let (field, _) = kept.next()?;
+    kept.next().is_none().then_some(field.as_str())
+}
+
+/// Which methods read their own object's collection, as their last call on this runtime
+/// did: those calls read the object with the collection.
+#[derive(Debug, Default)]
+pub(crate) struct ReadHints(Mutex<HashMap<(String, String), bool>>);
+
+impl ReadHints {
+    /// True when the last call of `type_name.method` read its object's collection.
+    pub(crate) fn reads_collection(&self, type_name: &str, method: &str) -> bool {
+        self.0
+            .lock()
+            .map(|hints| {
+                hints
+                    .get(&(type_name.to_string(), method.to_string()))
+                    .copied()
+                    .unwrap_or(false)
+            })
+            .unwrap_or(false)
+    }
+
+    /// Remembers whether a call of `type_name.method` read its object's collection.
+    pub(crate) fn learn(&self, type_name: &str, method: &str, read: bool) {
+        let Ok(mut hints) = self.0.lock() else {
+            return;
+        };
+        let key = (type_name.to_string(), method.to_string());
+        if hints.get(&key) == Some(&read) {
+            return;
+        }
+        if hints.len() >= MAX_HINTS {
+            hints.clear();
+        }
+        hints.insert(key, read);
+    }
+}
+
+/// The collection of `target` to read with it in one query, if any: the one its type
+/// keeps in its partition, unless `target` is known to have kept records apart (they sit
+/// between the two) or, for a changing call, the collection cache likely holds it.
+pub(crate) fn collection_to_read_with(
+    env: &Env,
+    target: &ObjectRef,
+    reads_collection: bool,
+    commits: bool,
+) -> Option<String> {
+    if !reads_collection || env.apart.ever(target) {
+        return None;
+    }
+    let object_type = env.schema.object(&target.type_name)?;
+    let field = only_collection(object_type)?;
+    if commits {
+        let members_type = match object_type.relations.get(field)? {
+            Relation::OneToMany { target, .. } | Relation::ManyToMany { target, .. } => target,
+            Relation::BackReference { .. } | Relation::ReferenceList { .. } => return None,
+        };
+        let cacheable = env
+            .schema
+            .object(members_type)
+            .is_some_and(|members| members.immutable);
+        if cacheable
+            && env
+                .collections
+                .holds(target, field, env.config.clock.now_ms())
+        {
+            return None;
+        }
+    }
+    Some(field.to_string())
+}
+
+/// The stored edges of a collection read with its owner.
+pub(crate) struct Prefetched {
+    pub(crate) owner: ObjectRef,
+    pub(crate) field: String,
+    pub(crate) members: Members,
+}
+
+impl Ctx {
+    /// Reads `object` into the context, with the stored edges of its collection `field`
+    /// in the same query when `field` is given (see the module's documentation).
+    pub(crate) async fn read_object(
+        &mut self,
+        object: &ObjectRef,
+        field: Option<&str>,
+    ) -> Result<&mut Entry, Error> {
+        if let (Some(field), false) = (field, self.objects.contains_key(object)) {
+            self.read_with_collection(object, field).await?;
+        }
+        self.entry(object).await
+    }
+
+    async fn read_with_collection(&mut self, object: &ObjectRef, field: &str) -> Result<(), Error> {
+        let env = self.env.clone();
+        let table = env.schema.table(&object.type_name);
+        let prefix = edge_key(&env.schema, object, field, "").sk;
+        let page = env
+            .store
+            .query(&table, &object.id, "", None, env.config.page_size)
+            .await?;
+        let mut item = None;
+        let mut edges = Vec::new();
+        for (sk, stored) in page.items {
+            if sk == OBJECT_SK {
+                item = Some(stored);
+            } else if let Some(id) = sk.strip_prefix(&prefix) {
+                edges.push((id.to_string(), stored));
+            }
+        }
+        env.apart
+            .learn(object, item.as_ref().and_then(records::apart_until));
+        self.objects
+            .insert(object.clone(), Entry::from_stored(item));
+        let complete = match page.next {
+            None => true,
+            // The page ended inside the collection: the rest follows it.
+            Some(last) if last >= prefix => {
+                let rest =
+                    super::collections::stored_edges(&env, object, field, Some(last)).await?;
+                edges.extend(rest);
+                true
+            }
+            // Records kept apart filled the page: the collection is read when it is.
+            Some(_) => false,
+        };
+        if complete {
+            self.prefetched.push(Prefetched {
+                owner: object.clone(),
+                field: field.to_string(),
+                members: Arc::new(MemberList::new(
+                    edges
+                        .into_iter()
+                        .map(|(id, edge)| Arc::new(Member::new(id, edge_copy(edge))))
+                        .collect(),
+                )),
+            });
+        }
+        Ok(())
+    }
+
+    /// The stored edges of `owner.field` read with their owner, if they were.
+    pub(crate) fn prefetched(&self, owner: &ObjectRef, field: &str) -> Option<Members> {
+        self.prefetched
+            .iter()
+            .find(|read| &read.owner == owner && read.field == field)
+            .map(|read| read.members.clone())
+    }
+
+    /// Notes that this invocation read the collection `field` of `owner`: when `owner` is
+    /// the invocation's target, its method is learned to read it.
+    pub(crate) fn note_collection_read(&mut self, owner: &ObjectRef, field: &str) {
+        if self.targets.first() == Some(owner) {
+            self.read_own_collection |= self
+                .env
+                .schema
+                .object(&owner.type_name)
+                .and_then(only_collection)
+                == Some(field);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(target: &str) -> Relation {
+        Relation::OneToMany {
+            target: target.into(),
+            back: "owner".into(),
+        }
+    }
+
+    #[test]
+    fn only_a_type_with_one_collection_in_its_partition_has_one() {
+        let none =
+            ObjectType::new("A").relation("pinned", Relation::ReferenceList { target: "B".into() });
+        assert_eq!(only_collection(&none), None);
+        let one = none.clone().relation("items", list("B"));
+        assert_eq!(only_collection(&one), Some("items"));
+        let two = one.clone().relation(
+            "tags",
+            Relation::ManyToMany {
+                target: "C".into(),
+                inverse: "as".into(),
+            },
+        );
+        assert_eq!(only_collection(&two), None);
+    }
+
+    #[test]
+    fn hints_follow_the_last_call() {
+        let hints = ReadHints::default();
+        assert!(!hints.reads_collection("Room", "book"));
+        hints.learn("Room", "book", true);
+        assert!(hints.reads_collection("Room", "book"));
+        assert!(!hints.reads_collection("Room", "peek"));
+        hints.learn("Room", "book", false);
+        assert!(!hints.reads_collection("Room", "book"));
+    }
+
+    #[test]
+    fn hints_stay_bounded() {
+        let hints = ReadHints::default();
+        for n in 0..=MAX_HINTS {
+            hints.learn("Room", &format!("m{n}"), true);
+        }
+        let held = hints.0.lock().map(|held| held.len()).unwrap_or(usize::MAX);
+        assert!(held <= MAX_HINTS, "{held}");
+    }
+}
