@@ -76,7 +76,45 @@ async fn round_trips_per_operation(store: Arc<dyn Store>) {
     let runtime = runtime(store).await;
     let before = rt(&runtime);
     make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
-    assert_eq!(rt(&runtime) - before, 2, "create = read + conditional put");
+    assert_eq!(
+        rt(&runtime) - before,
+        1,
+        "create = one put, on the condition that the object is absent"
+    );
+    // A retried create is answered from the item its refused put hands back; another
+    // create of the same id is refused the same way.
+    let create = InvocationId::new();
+    let fields = fields(json!({ "count": 1 }));
+    for attempt in ["first", "retry"] {
+        let before = rt(&runtime);
+        let created = runtime
+            .create(&create, "Counter", "d", fields.clone())
+            .await;
+        assert_eq!((created, rt(&runtime) - before), (Ok(()), 1), "{attempt}");
+    }
+    let before = rt(&runtime);
+    let again = runtime
+        .create(&InvocationId::new(), "Counter", "d", fields.clone())
+        .await;
+    assert!(
+        matches!(again, Err(Error::AlreadyExists { .. })),
+        "{again:?}"
+    );
+    assert_eq!(
+        rt(&runtime) - before,
+        1,
+        "a second create is refused at once"
+    );
+    // Over a tombstone: the refused put hands it back, and the create writes over it.
+    runtime
+        .delete(&InvocationId::new(), "Counter", "d")
+        .await
+        .expect("delete");
+    let before = rt(&runtime);
+    let recreated = runtime
+        .create(&InvocationId::new(), "Counter", "d", fields)
+        .await;
+    assert_eq!((recreated, rt(&runtime) - before), (Ok(()), 2));
 
     let before = rt(&runtime);
     runtime.get("Counter", "c").await.expect("get");

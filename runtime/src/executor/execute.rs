@@ -1,4 +1,5 @@
-//! Running one invocation. A mutating one: read the target (one consistent get) → if an
+//! Running one invocation. A mutating one: read the target (one consistent get; a create
+//! takes it to be absent and reads it only when its commit is refused) → if an
 //! inline result record holds this invocation id, return the stored outcome → run the
 //! method in a [`Ctx`] → commit everything in one conditional write, with the result
 //! record inside the target's item or as an item of its own → if the store refuses the
@@ -18,7 +19,7 @@ use super::context::{collection_to_read_with, Ctx, Env, State};
 use crate::config::Config;
 use crate::error::Error;
 use crate::invocation::{InvocationId, ObjectRef};
-use crate::layout::{record_key, CASCADING};
+use crate::layout::{object_key, record_key, CASCADING};
 use crate::records;
 use crate::store::{Item, StoreError, MAX_WRITE_OPS};
 
@@ -34,6 +35,17 @@ pub(crate) enum Operation {
     Cascade,
 }
 
+/// How an attempt learns its target's stored item.
+enum TargetRead {
+    /// Read it from the store (with its collection when the call will read that).
+    Read,
+    /// Take it to be absent without a read: a create's commit writes it on the condition
+    /// that it is, and a refusal hands back what is there.
+    AssumeAbsent,
+    /// As the store handed it back with a refused commit.
+    Reported(Item),
+}
+
 /// How one attempt at a mutating invocation ended.
 enum Attempt {
     /// With this answer: committed, or found recorded.
@@ -43,6 +55,9 @@ enum Attempt {
     Unrecorded(Error),
     /// Another invocation changed what this one read: run again.
     Raced,
+    /// The target was taken to be absent and is not: run again on this item (or on a read
+    /// of it, when the store did not hand it back).
+    Present(Option<Item>),
 }
 
 /// The mutating path: read, dedup, run, commit, retry on conflict.
@@ -57,9 +72,21 @@ pub(crate) async fn mutate(
     let span = tracing::debug_span!("invoke", invocation = %id, object = %target);
     async {
         let config = &env.config;
+        // A create assumes its object absent (one round trip when it is), unless this
+        // runtime saw the object keep records apart, which a tombstone keeps too.
+        let mut read = match operation {
+            Operation::Create { .. } if !env.apart.ever(&target) => TargetRead::AssumeAbsent,
+            _ => TargetRead::Read,
+        };
         for attempt in 1..=config.max_attempts {
             let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), false, accepted);
-            match attempt_once(&mut ctx, &operation).await? {
+            match attempt_once(
+                &mut ctx,
+                &operation,
+                std::mem::replace(&mut read, TargetRead::Read),
+            )
+            .await?
+            {
                 Attempt::Done(outcome) => return outcome,
                 Attempt::Unrecorded(error) => {
                     let original = ctx
@@ -72,6 +99,10 @@ pub(crate) async fn mutate(
                     tracing::debug!(attempt, "lost a race; running again");
                     back_off(config, attempt).await;
                 }
+                Attempt::Present(item) => {
+                    tracing::debug!("the object to create is there; running on it");
+                    read = item.map_or(TargetRead::Read, TargetRead::Reported);
+                }
             }
         }
         Err(Error::Conflict {
@@ -82,18 +113,32 @@ pub(crate) async fn mutate(
     .await
 }
 
-/// One run of `operation` in a fresh `ctx`, and its commit.
-async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, Error> {
+/// One run of `operation` in a fresh `ctx`, its target learned as `read` says, and its
+/// commit.
+async fn attempt_once(
+    ctx: &mut Ctx,
+    operation: &Operation,
+    read: TargetRead,
+) -> Result<Attempt, Error> {
     let target = ctx.this_ref().clone();
     let env = ctx.env.clone();
     let invocation = ctx.invocation.clone();
-    let reads_collection = match operation {
-        Operation::Delete => true,
-        Operation::Method { name, .. } => env.reads.reads_collection(&target.type_name, name),
-        _ => false,
+    let assumed = matches!(read, TargetRead::AssumeAbsent);
+    let entry = match read {
+        TargetRead::AssumeAbsent => ctx.assume(&target, None)?,
+        TargetRead::Reported(item) => ctx.assume(&target, Some(item))?,
+        TargetRead::Read => {
+            let reads_collection = match operation {
+                Operation::Delete => true,
+                Operation::Method { name, .. } => {
+                    env.reads.reads_collection(&target.type_name, name)
+                }
+                _ => false,
+            };
+            let with = collection_to_read_with(&env, &target, reads_collection, true);
+            ctx.read_object(&target, with.as_deref()).await?
+        }
     };
-    let with = collection_to_read_with(&env, &target, reads_collection, true);
-    let entry = ctx.read_object(&target, with.as_deref()).await?;
     let exists = entry.fields.is_some();
     let original = entry.original.as_ref();
     env.apart
@@ -140,6 +185,8 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
     debug_assert!(commit.ops.len() <= MAX_WRITE_OPS);
     let writing_ms = env.config.clock.now_ms();
     check_age(&ctx.invocation, &env.config, writing_ms)?;
+    let target_key = object_key(&env.schema, &target);
+    let target_op = commit.ops.iter().position(|op| op.key() == &target_key);
     match env.store.write(commit.ops).await {
         Ok(()) => {
             env.collections.keep(commit.proved, writing_ms);
@@ -148,6 +195,9 @@ async fn attempt_once(ctx: &mut Ctx, operation: &Operation) -> Result<Attempt, E
                 env.apart.learn(&target, Some(until));
             }
             Ok(Attempt::Done(outcome))
+        }
+        Err(StoreError::ConditionFailed { index, current }) if assumed && index == target_op => {
+            Ok(Attempt::Present(current))
         }
         Err(StoreError::ConditionFailed {
             index: Some(0),

@@ -211,6 +211,20 @@ impl Ctx {
             .ok_or_else(|| Error::validation("internal: an object vanished from the context"))
     }
 
+    /// Puts `object` into the context as stored `item` without reading it: taken to be
+    /// absent (`None`), or as the store handed it back.
+    pub(crate) fn assume(
+        &mut self,
+        object: &ObjectRef,
+        item: Option<Item>,
+    ) -> Result<&mut Entry, Error> {
+        self.type_of(&object.type_name)?;
+        Ok(self
+            .objects
+            .entry(object.clone())
+            .or_insert_with(|| Entry::from_stored(item)))
+    }
+
     /// Reads several objects with batched gets (those not read yet).
     pub(crate) async fn entries(&mut self, objects: &[ObjectRef]) -> Result<(), Error> {
         let missing: Vec<ObjectRef> = objects
