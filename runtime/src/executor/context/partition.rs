@@ -11,7 +11,7 @@
 //! first page, the collection is read the usual way after it; the answer is the same.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use super::cache::{Member, MemberList, Members};
 use super::{Ctx, Entry, Env};
@@ -39,18 +39,20 @@ pub(crate) fn only_collection(object_type: &ObjectType) -> Option<&str> {
 }
 
 /// Which methods read their own object's collection, as their last call on this runtime
-/// did: those calls read the object with the collection.
+/// did: those calls read the object with the collection. Looked up on every call, so
+/// without allocating, and changed only when a method changes its mind.
 #[derive(Debug, Default)]
-pub(crate) struct ReadHints(Mutex<HashMap<(String, String), bool>>);
+pub(crate) struct ReadHints(RwLock<HashMap<String, HashMap<String, bool>>>);
 
 impl ReadHints {
     /// True when the last call of `type_name.method` read its object's collection.
     pub(crate) fn reads_collection(&self, type_name: &str, method: &str) -> bool {
         self.0
-            .lock()
+            .read()
             .map(|hints| {
                 hints
-                    .get(&(type_name.to_string(), method.to_string()))
+                    .get(type_name)
+                    .and_then(|methods| methods.get(method))
                     .copied()
                     .unwrap_or(false)
             })
@@ -59,17 +61,19 @@ impl ReadHints {
 
     /// Remembers whether a call of `type_name.method` read its object's collection.
     pub(crate) fn learn(&self, type_name: &str, method: &str, read: bool) {
-        let Ok(mut hints) = self.0.lock() else {
+        if self.reads_collection(type_name, method) == read {
+            return;
+        }
+        let Ok(mut hints) = self.0.write() else {
             return;
         };
-        let key = (type_name.to_string(), method.to_string());
-        if hints.get(&key) == Some(&read) {
-            return;
-        }
-        if hints.len() >= MAX_HINTS {
+        if hints.values().map(HashMap::len).sum::<usize>() >= MAX_HINTS {
             hints.clear();
         }
-        hints.insert(key, read);
+        hints
+            .entry(type_name.to_string())
+            .or_default()
+            .insert(method.to_string(), read);
     }
 }
 
@@ -243,7 +247,11 @@ mod tests {
         for n in 0..=MAX_HINTS {
             hints.learn("Room", &format!("m{n}"), true);
         }
-        let held = hints.0.lock().map(|held| held.len()).unwrap_or(usize::MAX);
+        let held = hints
+            .0
+            .read()
+            .map(|held| held.values().map(HashMap::len).sum::<usize>())
+            .unwrap_or(usize::MAX);
         assert!(held <= MAX_HINTS, "{held}");
     }
 }
