@@ -44,6 +44,7 @@ on_both_stores!(
     a_failed_nested_call_changes_nothing,
     large_one_to_many_deletes_finish_through_the_outbox,
     required_references_and_runtime_names_are_enforced,
+    a_retried_create_answers_as_the_first_did,
 );
 
 async fn runtime(store: Arc<dyn Store>) -> Runtime {
@@ -1091,4 +1092,52 @@ async fn required_references_and_runtime_names_are_enforced(store: Arc<dyn Store
         "{internal:?}"
     );
     assert!(runtime.exists("Doc", "d").await.expect("exists"));
+}
+
+/// A create does not read its object first; a retry of one that succeeded must still get
+/// the stored outcome, also when running it again would now fail for another reason (its
+/// parent gone), and also with a single attempt allowed.
+async fn a_retried_create_answers_as_the_first_did(store: Arc<dyn Store>) {
+    let config = Config {
+        max_attempts: 1,
+        ..Config::default()
+    };
+    let runtime = samples::runtime(store, config).await;
+    make(&runtime, "Room", "r1", json!({})).await;
+    let create = InvocationId::new();
+    let booking = fields(json!({ "room": "r1", "slot": 1 }));
+    assert_eq!(
+        runtime
+            .create(&create, "Booking", "b1", booking.clone())
+            .await,
+        Ok(())
+    );
+    assert_eq!(
+        runtime
+            .create(&create, "Booking", "b1", booking.clone())
+            .await,
+        Ok(()),
+        "a retry, with one attempt allowed"
+    );
+    // The booking and its room go; the booking's tombstone keeps the create's record.
+    runtime
+        .delete(&InvocationId::new(), "Booking", "b1")
+        .await
+        .expect("delete the booking");
+    runtime
+        .delete(&InvocationId::new(), "Room", "r1")
+        .await
+        .expect("delete the room");
+    assert_eq!(
+        runtime
+            .create(&create, "Booking", "b1", booking.clone())
+            .await,
+        Ok(()),
+        "a retry whose parent is gone since"
+    );
+    assert_eq!(runtime.exists("Booking", "b1").await, Ok(false));
+    let fresh = runtime
+        .create(&InvocationId::new(), "Booking", "b1", booking)
+        .await;
+    assert!(matches!(fresh, Err(Error::NotFound { .. })), "{fresh:?}");
 }

@@ -10,7 +10,7 @@ mod support;
 
 use std::sync::Arc;
 
-use nubes_runtime::store::StatsSnapshot;
+use nubes_runtime::store::{Condition, Key, StatsSnapshot, WriteOp};
 use nubes_runtime::{Config, InvocationId, Runtime, Store};
 use samples::{call, make};
 use serde_json::{json, Value};
@@ -20,6 +20,7 @@ on_both_stores!(
     a_delete_reads_its_object_with_its_collection,
     a_collection_of_several_pages_is_read_whole,
     records_kept_apart_are_read_past_and_then_avoided,
+    lingering_records_are_read_past_once,
 );
 
 /// What the store did during `work`, and what it answered.
@@ -175,6 +176,35 @@ async fn records_kept_apart_are_read_past_and_then_avoided(store: Arc<dyn Store>
     assert_eq!((free, stats.items_read), (json!(7), 2 + 3 + 3));
     // Now it knows the room keeps records apart: the room alone, then the edges and the
     // bookings.
+    let (free, stats) = free_slots(&fresh, &store, "r1").await;
+    assert_eq!((free, stats.items_read), (json!(7), 1 + 3 + 3));
+}
+
+async fn lingering_records_are_read_past_once(store: Arc<dyn Store>) {
+    let runtime = samples::runtime(store.clone(), Config::default()).await;
+    make(&runtime, "Room", "r1", json!({})).await;
+    for slot in 1..=3 {
+        book(&runtime, &store, "r1", slot, &format!("b{slot}")).await;
+    }
+    // A record kept apart that outlived its object's time apart (the item no longer says
+    // so): it lies between the room and its edges until its expiry is carried out.
+    let lingering = Key::new("Room", "r1", format!("inv#{}", InvocationId::new()));
+    let record = json!({ "at": 1, "ok": null, "_ttl": 4_102_444_800u64 });
+    store
+        .write(vec![WriteOp::Put {
+            key: lingering,
+            item: samples::fields(record),
+            condition: Condition::Always,
+        }])
+        .await
+        .expect("a record is written");
+    let fresh = samples::runtime(store.clone(), Config::default()).await;
+    let (free, _) = free_slots(&fresh, &store, "r1").await;
+    assert_eq!(free, json!(7));
+    // Read with the bookings once: the room, the record, three edges, three bookings …
+    let (free, stats) = free_slots(&fresh, &store, "r1").await;
+    assert_eq!((free, stats.items_read), (json!(7), 1 + 1 + 3 + 3));
+    // … and not again: the room alone, its edges, the bookings.
     let (free, stats) = free_slots(&fresh, &store, "r1").await;
     assert_eq!((free, stats.items_read), (json!(7), 1 + 3 + 3));
 }

@@ -55,8 +55,9 @@ enum Attempt {
     Unrecorded(Error),
     /// Another invocation changed what this one read: run again.
     Raced,
-    /// The target was taken to be absent and is not: run again on this item (or on a read
-    /// of it, when the store did not hand it back).
+    /// The target was taken to be absent and is not, or the attempt would end without a
+    /// commit (a retry's stored outcome may be there): run again on this item, or on a read
+    /// of it when the store did not hand it back.
     Present(Option<Item>),
 }
 
@@ -78,7 +79,8 @@ pub(crate) async fn mutate(
             Operation::Create { .. } if !env.apart.ever(&target) => TargetRead::AssumeAbsent,
             _ => TargetRead::Read,
         };
-        for attempt in 1..=config.max_attempts {
+        let mut attempt = 1;
+        while attempt <= config.max_attempts {
             let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), false, accepted);
             match attempt_once(
                 &mut ctx,
@@ -98,9 +100,11 @@ pub(crate) async fn mutate(
                 Attempt::Raced => {
                     tracing::debug!(attempt, "lost a race; running again");
                     back_off(config, attempt).await;
+                    attempt += 1;
                 }
+                // Not a race: the first attempt assumed too much. It happens once.
                 Attempt::Present(item) => {
-                    tracing::debug!("the object to create is there; running on it");
+                    tracing::debug!("the object to create may be there; running on it");
                     read = item.map_or(TargetRead::Read, TargetRead::Reported);
                 }
             }
@@ -168,6 +172,10 @@ async fn attempt_once(
         }
     }
     let outcome = records::recordable(run(ctx, operation).await, &describe(&target, operation));
+    if assumed && outcome.is_err() {
+        // A failure may be a retry's, whose stored outcome a read would have found.
+        return Ok(Attempt::Present(None));
+    }
     if let (Operation::Method { name, .. }, Ok(_)) = (operation, &outcome) {
         env.reads
             .learn(&target.type_name, name, ctx.read_own_collection);
@@ -179,12 +187,16 @@ async fn attempt_once(
     }
     let commit = match commit::prepare(ctx, &outcome, &describe(&target, operation)).await {
         Ok(commit) => commit,
+        Err(error) if assumed && is_final(&error) => return Ok(Attempt::Present(None)),
         Err(error) if is_final(&error) => return Ok(Attempt::Unrecorded(error)),
         Err(error) => return Err(error),
     };
     debug_assert!(commit.ops.len() <= MAX_WRITE_OPS);
     let writing_ms = env.config.clock.now_ms();
-    check_age(&ctx.invocation, &env.config, writing_ms)?;
+    match check_age(&ctx.invocation, &env.config, writing_ms) {
+        Err(_) if assumed => return Ok(Attempt::Present(None)),
+        checked => checked?,
+    }
     let target_key = object_key(&env.schema, &target);
     let target_op = commit.ops.iter().position(|op| op.key() == &target_key);
     match env.store.write(commit.ops).await {

@@ -81,8 +81,8 @@ impl ApartHints {
             .unwrap_or(false)
     }
 
-    /// True when `object` was seen keeping its records apart at some time: result records
-    /// may lie in its partition.
+    /// True when `object` was seen keeping its records apart at some time, or records kept
+    /// apart were found in its partition: some may still lie there.
     pub(crate) fn ever(&self, object: &ObjectRef) -> bool {
         self.0
             .lock()
@@ -102,9 +102,50 @@ impl ApartHints {
                 }
                 hints.insert(object.clone(), until);
             }
+            // No longer apart, but records of that time may linger until their expiry is
+            // carried out (days, on DynamoDB): `ever` stays true.
             None => {
-                hints.remove(object);
+                if let Some(until) = hints.get_mut(object) {
+                    *until = 0;
+                }
             }
         }
+    }
+
+    /// Remembers that `object`'s partition holds result records kept apart (found in a
+    /// read), so that it is not read with its collection again.
+    pub(crate) fn saw_records(&self, object: &ObjectRef) {
+        let Ok(mut hints) = self.0.lock() else {
+            return;
+        };
+        if !hints.contains_key(object) {
+            if hints.len() >= MAX_HINTS {
+                hints.clear();
+            }
+            hints.insert(object.clone(), 0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_once_apart_is_remembered_after() {
+        let hints = ApartHints::default();
+        let room = ObjectRef::new("Room", "r1");
+        assert!(!hints.ever(&room));
+        hints.learn(&room, Some(2_000));
+        assert!(hints.is_apart(&room, 1_000) && hints.ever(&room));
+        // Its item no longer keeps records apart; records of that time may linger.
+        hints.learn(&room, None);
+        assert!(!hints.is_apart(&room, 1_000));
+        assert!(hints.ever(&room));
+        let other = ObjectRef::new("Room", "r2");
+        hints.learn(&other, None);
+        assert!(!hints.ever(&other));
+        hints.saw_records(&other);
+        assert!(hints.ever(&other) && !hints.is_apart(&other, 1_000));
     }
 }

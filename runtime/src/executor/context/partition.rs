@@ -6,9 +6,11 @@
 //! did (the runtime learns it per method) — makes one round trip where it would make two.
 //!
 //! Result records kept apart (`inv#…`) sort between the item and the edges. Only objects
-//! that kept records apart have them, and the item says whether it ever did: such objects
-//! are read the usual way once this runtime has seen them. When records still fill the
-//! first page, the collection is read the usual way after it; the answer is the same.
+//! that kept records apart have them: once this runtime has seen an object keep records
+//! apart (its item says so while it does) or found records in its partition (they linger
+//! until their expiry is carried out), it reads the object the usual way. When records
+//! fill the first page, the collection is read the usual way after it; the answer is the
+//! same.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -17,7 +19,7 @@ use super::cache::{Member, MemberList, Members};
 use super::{Ctx, Entry, Env};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_copy, edge_key, OBJECT_SK};
+use crate::layout::{edge_copy, edge_key, OBJECT_SK, RECORD_PREFIX};
 use crate::records;
 use crate::schema::{ObjectType, Relation};
 
@@ -142,26 +144,34 @@ impl Ctx {
             .await?;
         let mut item = None;
         let mut edges = Vec::new();
+        let mut records_apart = false;
         for (sk, stored) in page.items {
             if sk == OBJECT_SK {
                 item = Some(stored);
             } else if let Some(id) = sk.strip_prefix(&prefix) {
                 edges.push((id.to_string(), stored));
+            } else {
+                records_apart |= sk.starts_with(RECORD_PREFIX);
             }
         }
         env.apart
             .learn(object, item.as_ref().and_then(records::apart_until));
+        if records_apart {
+            env.apart.saw_records(object);
+        }
         self.objects
             .insert(object.clone(), Entry::from_stored(item));
         let complete = match page.next {
             None => true,
             // The page ended inside the collection: the rest follows it.
-            Some(last) if last >= prefix => {
+            Some(last) if last.starts_with(&prefix) => {
                 let rest =
                     super::collections::stored_edges(&env, object, field, Some(last)).await?;
                 edges.extend(rest);
                 true
             }
+            // Past the collection (items the schema does not name): it was read whole.
+            Some(last) if last > prefix => true,
             // Records kept apart filled the page: the collection is read when it is.
             Some(_) => false,
         };
