@@ -393,17 +393,24 @@ impl Inner {
 }
 
 fn read_item(connection: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    read_text(connection, key)?
+        .map(|text| parse_item(&text))
+        .transpose()
+}
+
+/// The stored JSON of the item at `key`, unparsed: readers parse it after letting go of
+/// the connection, so that other calls wait for SQLite only.
+fn read_text(connection: &Connection, key: &Key) -> Result<Option<String>, StoreError> {
     // Cached statements: every call runs the same few, and preparing them again each
     // time costs as much as running them.
-    let text: Option<String> = connection
+    connection
         .prepare_cached("SELECT item FROM nubes_items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3")
         .and_then(|mut statement| {
             statement
                 .query_row(params![key.table, key.pk, key.sk], |row| row.get(0))
                 .optional()
         })
-        .map_err(sql_error)?;
-    text.map(|text| parse_item(&text)).transpose()
+        .map_err(sql_error)
 }
 
 fn parse_item(text: &str) -> Result<Item, StoreError> {
@@ -475,9 +482,12 @@ impl Store for SqliteStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         validate_key(key)?;
         self.stats.round_trip();
-        let inner = self.lock()?;
-        inner.require_table(&key.table)?;
-        let item = read_item(&inner.connection, key)?;
+        let text = {
+            let inner = self.lock()?;
+            inner.require_table(&key.table)?;
+            read_text(&inner.connection, key)?
+        };
+        let item = text.map(|text| parse_item(&text)).transpose()?;
         self.stats.read(usize::from(item.is_some()));
         self.stats
             .read_units(read_units(size_of(key, item.as_ref()).unwrap_or(0)));
@@ -493,18 +503,24 @@ impl Store for SqliteStore {
         let mut unique: Vec<&Key> = keys.iter().collect();
         unique.sort();
         unique.dedup();
-        let inner = self.lock()?;
-        let mut found: HashMap<&Key, Item> = HashMap::with_capacity(unique.len());
-        for chunk in unique.chunks(MAX_BATCH_GET) {
-            self.stats.round_trip();
-            for key in chunk {
-                inner.require_table(&key.table)?;
-            }
-            for key in chunk {
-                if let Some(item) = read_item(&inner.connection, key)? {
-                    found.insert(key, item);
+        let mut texts = Vec::with_capacity(unique.len());
+        {
+            let inner = self.lock()?;
+            for chunk in unique.chunks(MAX_BATCH_GET) {
+                self.stats.round_trip();
+                for key in chunk {
+                    inner.require_table(&key.table)?;
+                }
+                for key in chunk {
+                    if let Some(text) = read_text(&inner.connection, key)? {
+                        texts.push((*key, text));
+                    }
                 }
             }
+        }
+        let mut found: HashMap<&Key, Item> = HashMap::with_capacity(texts.len());
+        for (key, text) in texts {
+            found.insert(key, parse_item(&text)?);
         }
         self.stats.read(found.len());
         self.stats.read_units(batch_read_units(
@@ -523,29 +539,33 @@ impl Store for SqliteStore {
     ) -> Result<Page, StoreError> {
         validate_query(table, pk, prefix, start_after, limit)?;
         self.stats.round_trip();
-        let inner = self.lock()?;
-        inner.require_table(table)?;
-        // `start_after` starts with `prefix` (validated), so it is past the prefix's start.
-        let lower = start_after.unwrap_or(prefix);
-        let mut statement = inner
-            .connection
-            .prepare_cached(
-                "SELECT sk, item FROM nubes_items
-                 WHERE tbl = ?1 AND pk = ?2 AND sk >= ?3 AND sk != ?4 AND substr(sk, 1, ?5) = ?6
-                 ORDER BY sk LIMIT ?7",
-            )
-            .map_err(sql_error)?;
-        let after = start_after.unwrap_or("");
-        let fetch = i64::try_from(limit).unwrap_or(i64::MAX);
-        let prefix_chars = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
-        let rows = statement
-            .query_map(
-                params![table, pk, lower, after, prefix_chars, prefix, fetch],
-                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-            )
-            .map_err(sql_error)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(sql_error)?;
+        let rows = {
+            let inner = self.lock()?;
+            inner.require_table(table)?;
+            // `start_after` starts with `prefix` (validated), so it is past the prefix's
+            // start.
+            let lower = start_after.unwrap_or(prefix);
+            let mut statement = inner
+                .connection
+                .prepare_cached(
+                    "SELECT sk, item FROM nubes_items
+                     WHERE tbl = ?1 AND pk = ?2 AND sk >= ?3 AND sk != ?4 AND substr(sk, 1, ?5) = ?6
+                     ORDER BY sk LIMIT ?7",
+                )
+                .map_err(sql_error)?;
+            let after = start_after.unwrap_or("");
+            let fetch = i64::try_from(limit).unwrap_or(i64::MAX);
+            let prefix_chars = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+            let rows = statement
+                .query_map(
+                    params![table, pk, lower, after, prefix_chars, prefix, fetch],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+                )
+                .map_err(sql_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(sql_error)?;
+            rows
+        };
         let mut items = Vec::with_capacity(rows.len());
         for (sk, text) in rows {
             items.push((sk, parse_item(&text)?));
