@@ -85,3 +85,27 @@ pub fn copy_sqlite(from: &Path, to: &Path) -> Result<(), BoxError> {
     }
     Ok(())
 }
+
+/// The repository's root (where `scripts/` is).
+pub fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `scripts/<script> <command>` of the repository and answers what it printed, or an
+/// error with what it said on failure.
+pub fn run_script(script: &str, command: &str) -> Result<String, BoxError> {
+    let path = repository().join("scripts").join(script);
+    let output = std::process::Command::new(&path)
+        .arg(command)
+        .output()
+        .map_err(|error| format!("could not run `{} {command}`: {error}", path.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`{} {command}` failed: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}

@@ -14,6 +14,7 @@ use nubes_runtime::lambda::LambdaTransport;
 
 use super::tasks::{Answer, Call, Tasks};
 use super::ExactlyOnce;
+use crate::common::{repository, run_script};
 use crate::BoxError;
 
 /// The function serving the generated handlers (a binary of `examples/hotel`).
@@ -34,29 +35,8 @@ impl Drop for Function {
 
 /// The emulator's URL, started (and installed) by `scripts/lambda` unless it runs.
 pub fn emulator() -> Result<String, BoxError> {
-    let script = repository().join("scripts/lambda");
-    let run = |command: &str| -> Result<String, BoxError> {
-        let output = Command::new(&script)
-            .arg(command)
-            .output()
-            .map_err(|error| format!("could not run `{} {command}`: {error}", script.display()))?;
-        if !output.status.success() {
-            return Err(format!(
-                "`{} {command}` failed: {}",
-                script.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            )
-            .into());
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
-    run("start")?;
-    run("url")
-}
-
-/// The repository's root.
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    run_script("lambda", "start")?;
+    run_script("lambda", "url")
 }
 
 /// The function binary `name` of `package`, beside this benchmark's own executable (built

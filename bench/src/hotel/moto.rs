@@ -2,14 +2,14 @@
 //! dataset copied onto it item for item from a seeded SQLite file (seeding through the
 //! client over moto, one request at a time, would take most of the run).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use nubes_runtime::store::dynamo::DynamoStore;
 use nubes_runtime::store::{Condition, Item, Key, WriteOp, MAX_WRITE_OPS};
 use nubes_runtime::Store;
 use rusqlite::Connection;
 
+use crate::common::run_script;
 use crate::BoxError;
 
 /// `NUBES_DYNAMO_ENDPOINT` when set; otherwise moto, installed and started on 127.0.0.1
@@ -21,24 +21,8 @@ pub fn endpoint() -> Result<String, BoxError> {
     {
         return Ok(url);
     }
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/moto");
-    let run = |command: &str| -> Result<String, BoxError> {
-        let output = Command::new(&script)
-            .arg(command)
-            .output()
-            .map_err(|error| format!("could not run `{} {command}`: {error}", script.display()))?;
-        if !output.status.success() {
-            return Err(format!(
-                "`{} {command}` failed: {}",
-                script.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            )
-            .into());
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
-    run("start")?;
-    run("url")
+    run_script("moto", "start")?;
+    run_script("moto", "url")
 }
 
 /// Writes every item of the SQLite store's database at `file` to `store` unchanged (its

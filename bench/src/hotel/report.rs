@@ -91,20 +91,12 @@ pub fn markdown(rows: &[Row], prices: &Prices) -> String {
             .iter()
             .find(|other| other.implementation == "ssf" && other.same_place(row))
             .map(|other| &other.measured);
-        let dollars = prices.per_million(m);
-        let counts = if row.counted {
-            format!(
-                "{:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {}",
-                m.per_call(m.stats.round_trips),
-                m.per_call(m.stats.items_read),
-                m.per_call(m.stats.items_written + m.stats.items_checked),
-                m.per_call(m.stats.read_units),
-                m.per_call(m.stats.write_units),
-                dollars,
+        let counts = match per_call(row, prices) {
+            Some([trips, read, written, rcu, wcu, dollars]) => format!(
+                "{trips:.2} | {read:.1} | {written:.1} | {rcu:.1} | {wcu:.1} | {dollars:.2} | {}",
                 ratio(dollars, ssf.map(|s| prices.per_million(s))),
-            )
-        } else {
-            ["–"; 7].join(" | ")
+            ),
+            None => ["–"; 7].join(" | "),
         };
         let _ = writeln!(
             out,
@@ -134,18 +126,11 @@ pub fn csv(rows: &[Row], prices: &Prices) -> String {
     );
     for row in rows {
         let m = &row.measured;
-        let counts = if row.counted {
-            format!(
-                "{:.3},{:.3},{:.3},{:.3},{:.3},{:.4}",
-                m.per_call(m.stats.round_trips),
-                m.per_call(m.stats.items_read),
-                m.per_call(m.stats.items_written + m.stats.items_checked),
-                m.per_call(m.stats.read_units),
-                m.per_call(m.stats.write_units),
-                prices.per_million(m),
-            )
-        } else {
-            ",,,,,".to_string()
+        let counts = match per_call(row, prices) {
+            Some([trips, read, written, rcu, wcu, dollars]) => {
+                format!("{trips:.3},{read:.3},{written:.3},{rcu:.3},{wcu:.3},{dollars:.4}")
+            }
+            None => ",,,,,".to_string(),
         };
         let _ = writeln!(
             out,
@@ -165,6 +150,22 @@ pub fn csv(rows: &[Row], prices: &Prices) -> String {
         );
     }
     out
+}
+
+/// Per call: round trips, items read, items written or checked, read and write units,
+/// and dollars per million calls; `None` when the row's store could not be counted.
+fn per_call(row: &Row, prices: &Prices) -> Option<[f64; 6]> {
+    let m = &row.measured;
+    row.counted.then(|| {
+        [
+            m.per_call(m.stats.round_trips),
+            m.per_call(m.stats.items_read),
+            m.per_call(m.stats.items_written + m.stats.items_checked),
+            m.per_call(m.stats.read_units),
+            m.per_call(m.stats.write_units),
+            prices.per_million(m),
+        ]
+    })
 }
 
 /// A CSV field in quotes (labels hold commas).
