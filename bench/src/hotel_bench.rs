@@ -1,8 +1,10 @@
 //! The hotel benchmark: the nine tasks of the evaluation of Nubes and Nubes+ on the
 //! hotel application, exactly-once (the generated crates and `examples/hotel`) beside
 //! `ssf` (the same tasks by hand on the store, without guarantees), on the embedded
-//! SQLite store and on a modelled cloud store, at fixed rates (open loop) and at the most
-//! calls per second (closed loop), with cost.
+//! SQLite store, on a modelled cloud store, on DynamoDB's API (moto) and over the Lambda
+//! transport, at fixed rates (open loop) and at the most calls per second (closed loop),
+//! with cost; then raw SQLite's rates as the ceiling and the collection tasks' round
+//! trips as collections grow.
 //!
 //! `cargo run --release -p nubes-bench --bin hotel-bench` runs the full benchmark
 //! (scale 1: 250,000 reservations and 50,000 users, seeded first); `--help` lists the
@@ -58,8 +60,8 @@ impl StoreKind {
 }
 
 /// The hotel benchmark: the nine hotel tasks, exactly-once beside the same tasks written
-/// by hand on the store, on SQLite and on a modelled cloud store, at fixed rates and at the
-/// most calls per second, with cost.
+/// by hand on the store, on SQLite, on a modelled cloud store, on moto and over the Lambda
+/// transport, at fixed rates and at the most calls per second, with cost.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
