@@ -118,6 +118,10 @@ impl Drop for Checkpointer {
     }
 }
 
+/// How many times a call tries the connection's lock before it sleeps on it: a statement
+/// holds it for microseconds, shorter than putting a thread to sleep and waking it.
+const SPINS: u32 = 2_000;
+
 struct Inner {
     connection: Connection,
     tables: HashSet<String>,
@@ -376,6 +380,13 @@ impl SqliteStore {
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
+        for _ in 0..SPINS {
+            match self.inner.try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(std::sync::TryLockError::WouldBlock) => std::hint::spin_loop(),
+                Err(std::sync::TryLockError::Poisoned(_)) => break,
+            }
+        }
         self.inner.lock().map_err(|_| {
             StoreError::Unavailable("the SQLite connection was poisoned by a panic".into())
         })
