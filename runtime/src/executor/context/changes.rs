@@ -93,11 +93,7 @@ impl Ctx {
         fields: Item,
     ) -> Result<(), Error> {
         self.require_writable("create objects")?;
-        let object = ObjectRef::new(type_name, id);
-        if !self.objects.contains_key(&object) {
-            self.type_of(type_name)?;
-            self.objects.insert(object, super::Entry::from_stored(None));
-        }
+        self.assume(&ObjectRef::new(type_name, id), None)?;
         self.create(type_name, id, fields).await
     }
 

@@ -1,8 +1,9 @@
 //! Reading collections: one strongly consistent, paged query of the owner's partition
 //! per collection — never one request per element, and none when the owner was read with
-//! it (`partition`) — merged with what the invocation changed itself. Edges to objects of an immutable type carry a copy of their fields, so
-//! such a collection is read with the query alone — or, when a commit of this runtime
-//! proved it at the owner's version just read, from the collection cache.
+//! it (`partition`) — merged with what the invocation changed itself. Edges to objects of
+//! an immutable type carry a copy of their fields, so such a collection is read with the
+//! query alone — or, when a commit of this runtime proved it at the owner's version just
+//! read, from the collection cache.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -86,11 +87,13 @@ impl Ctx {
                 version = Some(entry.version());
             }
         }
-        self.note_collection_read(&owner, field);
-        let stored = match (version, self.prefetched(&owner, field)) {
-            (Some(version), _) => self.stored_at(owner, field, version).await?,
-            (None, Some(members)) => members,
-            (None, None) => stored_members(&self.env, &owner, field).await?,
+        self.note_collection_read(&owner);
+        let stored = match version {
+            Some(version) => self.stored_at(owner, field, version).await?,
+            None => match self.prefetched(&owner, field) {
+                Some(members) => members,
+                None => stored_members(&self.env, &owner, field).await?,
+            },
         };
         let changes = self.membership_changes(&relation, type_name, id, field);
         if changes.is_empty() {
@@ -305,13 +308,17 @@ impl Ctx {
 
 /// The stored edges of `owner.field` as members, each with the copy its edge carries.
 async fn stored_members(env: &Env, owner: &ObjectRef, field: &str) -> Result<Members, Error> {
-    let edges = stored_edges(env, owner, field, None).await?;
-    Ok(Arc::new(MemberList::new(
+    Ok(members_of(stored_edges(env, owner, field, None).await?))
+}
+
+/// Stored edges as members, each with the copy its edge carries.
+pub(super) fn members_of(edges: Vec<(String, Item)>) -> Members {
+    Arc::new(MemberList::new(
         edges
             .into_iter()
             .map(|(id, edge)| Arc::new(Member::new(id, edge_copy(edge))))
             .collect(),
-    )))
+    ))
 }
 
 /// The stored edges of `owner.field` whose sort keys follow `start_after` (all of them

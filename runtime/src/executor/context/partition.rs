@@ -13,13 +13,14 @@
 //! same.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
-use super::cache::{Member, MemberList, Members};
+use super::cache::Members;
+use super::collections::{members_of, stored_edges};
 use super::{Ctx, Entry, Env};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_copy, edge_key, OBJECT_SK, RECORD_PREFIX};
+use crate::layout::{edge_key, OBJECT_SK, RECORD_PREFIX};
 use crate::records;
 use crate::schema::{ObjectType, Relation};
 
@@ -165,9 +166,7 @@ impl Ctx {
             None => true,
             // The page ended inside the collection: the rest follows it.
             Some(last) if last.starts_with(&prefix) => {
-                let rest =
-                    super::collections::stored_edges(&env, object, field, Some(last)).await?;
-                edges.extend(rest);
+                edges.extend(stored_edges(&env, object, field, Some(last)).await?);
                 true
             }
             // Past the collection (items the schema does not name): it was read whole.
@@ -179,12 +178,7 @@ impl Ctx {
             self.prefetched.push(Prefetched {
                 owner: object.clone(),
                 field: field.to_string(),
-                members: Arc::new(MemberList::new(
-                    edges
-                        .into_iter()
-                        .map(|(id, edge)| Arc::new(Member::new(id, edge_copy(edge))))
-                        .collect(),
-                )),
+                members: members_of(edges),
             });
         }
         Ok(())
@@ -198,17 +192,11 @@ impl Ctx {
             .map(|read| read.members.clone())
     }
 
-    /// Notes that this invocation read the collection `field` of `owner`: when `owner` is
-    /// the invocation's target, its method is learned to read it.
-    pub(crate) fn note_collection_read(&mut self, owner: &ObjectRef, field: &str) {
-        if self.targets.first() == Some(owner) {
-            self.read_own_collection |= self
-                .env
-                .schema
-                .object(&owner.type_name)
-                .and_then(only_collection)
-                == Some(field);
-        }
+    /// Notes that this invocation read a collection of `owner`: when `owner` is the
+    /// invocation's target, its method is learned to read its collection (which one needs
+    /// no note: only a type with one collection is read with it).
+    pub(crate) fn note_collection_read(&mut self, owner: &ObjectRef) {
+        self.read_own_collection |= self.targets.first() == Some(owner);
     }
 }
 
