@@ -368,6 +368,7 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
         Duration::from_secs_f64(args.warmup),
         Duration::from_secs_f64(args.duration),
     );
+    let scenarios = scenarios(&args)?;
     let mut rows = Vec::new();
     let mut place = 0u64;
     for kind in &args.stores {
@@ -416,7 +417,11 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
             });
         }
         for load in &loads {
-            for scenario in scenarios(&args)? {
+            let load_label = match load {
+                Load::Open { rate } => format!("{rate}/s"),
+                Load::Closed { workers } => format!("closed, {workers} workers"),
+            };
+            for scenario in &scenarios {
                 // Both implementations get the same calls: the same seed, on equal copies.
                 place += 1;
                 let run = format!("run{place}");
@@ -437,10 +442,6 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                         };
                         workload.add_victims(victims(maker, &run, count).await?);
                     }
-                    let load_label = match load {
-                        Load::Open { rate } => format!("{rate}/s"),
-                        Load::Closed { workers } => format!("closed, {workers} workers"),
-                    };
                     eprintln!(
                         "{} · {load_label} · {} · {}",
                         kind.label(),
@@ -469,7 +470,7 @@ async fn bench(dir: PathBuf, args: Args) -> Result<(), BoxError> {
                         // The store's counters are in the function processes over Lambda.
                         counted: *kind != StoreKind::Lambda,
                         store: kind.label().to_string(),
-                        load: load_label,
+                        load: load_label.clone(),
                         scenario: scenario.label(),
                         implementation: tasks.name(),
                         measured,

@@ -65,12 +65,10 @@ struct Percentiles {
 
 impl Percentiles {
     fn of(row: &Row) -> Percentiles {
-        let latencies = &row.measured.latencies;
-        let ms = |quantile: f64| latencies.value_at_quantile(quantile) as f64 / 1_000.0;
         Percentiles {
-            p10: ms(0.10),
-            p50: ms(0.50),
-            p90: ms(0.90),
+            p10: row.measured.ms(0.10),
+            p50: row.measured.ms(0.50),
+            p90: row.measured.ms(0.90),
         }
     }
 }
@@ -95,7 +93,7 @@ struct Panel {
 
 impl Panel {
     fn title(&self) -> String {
-        let modelled = if self.store.contains("modelled") && !self.store.contains("(modelled)") {
+        let modelled = if self.store.contains("modelled") {
             " (modelled)"
         } else {
             ""

@@ -223,33 +223,39 @@ async fn closed_loop(
 ) -> Result<Measured, BoxError> {
     let start = Instant::now();
     let (measure_from, end) = (start + warmup, start + warmup + duration);
+    // Each call is recorded as it is answered, as in the open loop: nothing piles up.
+    let (sender, mut done) = tokio::sync::mpsc::unbounded_channel();
     let mut running = JoinSet::new();
     for worker in 0..workers.max(1) {
         let (tasks, workload, mix) = (tasks.clone(), workload.clone(), mix.clone());
+        let sender = sender.clone();
         let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(worker as u64));
         running.spawn(async move {
-            let mut done = Vec::new();
             loop {
                 let sent = Instant::now();
                 if sent >= end {
-                    return done;
+                    return;
                 }
                 let call = workload.call(mix.pick(&mut rng), &mut rng);
                 let outcome = tasks.run(&call).await;
-                done.push(Done {
+                let done = Done {
                     due: sent,
                     started: sent,
                     finished: Instant::now(),
                     outcome,
-                });
+                };
+                // The receiver outlives every worker: it stops once all senders are gone.
+                let _ = sender.send(done);
             }
         });
     }
+    drop(sender);
     let mut measured = Measured::new()?;
+    while let Some(call) = done.recv().await {
+        measured.record(call.due >= measure_from, call);
+    }
     while let Some(worker) = running.join_next().await {
-        for call in worker? {
-            measured.record(call.due >= measure_from, call);
-        }
+        worker?;
     }
     measured.elapsed = duration;
     Ok(measured)

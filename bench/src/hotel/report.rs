@@ -52,7 +52,7 @@ pub struct Row {
     /// False when the store's counters were out of reach (in a function's process): the
     /// round trips, items, units and dollars are left blank.
     pub counted: bool,
-    /// The store, `(modelled)` when it is.
+    /// The store's label (`modelled cloud` for the modelled one).
     pub store: String,
     /// The load: `100/s` or `closed, 8 workers`.
     pub load: String,

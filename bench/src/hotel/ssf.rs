@@ -9,17 +9,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use hotel_app::{by_name, constant_time_eq, dates, geo};
 use hotel_model::{GeoPoint, Hotel};
-use nubes_runtime::store::{Condition, Item, Key, StoreError, Update, WriteOp, MAX_WRITE_OPS};
+use nubes_runtime::layout::OBJECT_SK;
+use nubes_runtime::store::{
+    version_of, Condition, Item, Key, StoreError, Update, WriteOp, DELETED, MAX_WRITE_OPS,
+};
 use nubes_runtime::Store;
 use serde_json::{json, Value};
 
 use super::tasks::{reservations_answer, Answer, Call, Tasks};
 use crate::BoxError;
 
-/// The sort key of an object's own item.
-const OBJECT: &str = "#";
-/// The attribute that marks a deleted object (left by the runtime's deletes).
-const DELETED: &str = "_del";
 /// The attribute of an edge holding a copy of a reservation's fields.
 const COPY: &str = "_fields";
 
@@ -44,7 +43,7 @@ impl Ssf {
     }
 
     fn object(&self, type_name: &str, id: &str) -> Key {
-        Key::new(self.table(type_name), id, OBJECT)
+        Key::new(self.table(type_name), id, OBJECT_SK)
     }
 
     fn edge(&self, type_name: &str, owner: &str, field: &str, other: &str) -> Key {
@@ -86,7 +85,7 @@ impl Ssf {
         let mut object = None;
         let mut list = Vec::new();
         for (sk, item) in self.partition(type_name, id, "").await? {
-            if sk == OBJECT {
+            if sk == OBJECT_SK {
                 object = live(Some(item));
             } else if sk.starts_with(&edges) {
                 list.push(item);
@@ -146,7 +145,7 @@ impl Ssf {
             Err(error) => return Err(error.into()),
         };
         // A user the runtime deleted leaves a tombstone for a while: register over it.
-        let version = tombstone.get("_v").and_then(Value::as_u64).unwrap_or(0);
+        let version = version_of(&tombstone);
         match self
             .store
             .write(vec![put(Condition::Version(version))])
