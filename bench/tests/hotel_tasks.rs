@@ -341,12 +341,7 @@ const ROUND_TRIPS: [&str; 31] = [
 
 /// The task `call` is of.
 fn task(call: &Call) -> String {
-    let debug = format!("{call:?}");
-    debug
-        .split([' ', '{'])
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    format!("{:?}", call.task())
 }
 
 /// The kind of an answer: its variant, with the reason of a refusal.

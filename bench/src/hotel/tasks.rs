@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use hotel_model::GeoPoint;
 use serde::{Deserialize, Serialize};
 
+use super::workload::Task;
 use crate::BoxError;
 
 /// One call of one of the nine tasks, with its arguments.
@@ -78,6 +79,23 @@ pub enum Call {
         /// The user's e-mail address.
         email: String,
     },
+}
+
+impl Call {
+    /// The task this is a call of.
+    pub fn task(&self) -> Task {
+        match self {
+            Call::Register { .. } => Task::Register,
+            Call::DeleteUser { .. } => Task::DeleteUser,
+            Call::SetRate { .. } => Task::SetRate,
+            Call::Reserve { .. } => Task::Reserve,
+            Call::RecommendByLocation { .. } => Task::RecommendByLocation,
+            Call::RecommendByRate { .. } => Task::RecommendByRate,
+            Call::Login { .. } => Task::Login,
+            Call::GetHotels { .. } => Task::GetHotels,
+            Call::GetUserReservations { .. } => Task::GetUserReservations,
+        }
+    }
 }
 
 /// What a call answered.

@@ -185,18 +185,19 @@ impl Workload {
         }
     }
 
+    /// An index into a list of `len` objects: among the first few when the workload is
+    /// busy, among all otherwise.
+    fn index(&self, rng: &mut fastrand::Rng, len: usize) -> usize {
+        rng.usize(..self.busy.unwrap_or(len).min(len).max(1))
+    }
+
     fn some<'a>(&self, rng: &mut fastrand::Rng, of: &'a [String]) -> &'a str {
-        let n = self.busy.unwrap_or(of.len()).min(of.len()).max(1);
-        of.get(rng.usize(..n)).map_or("", String::as_str)
+        of.get(self.index(rng, of.len())).map_or("", String::as_str)
     }
 
     /// The next call of `task`.
     pub fn call(&self, task: Task, rng: &mut fastrand::Rng) -> Call {
         let data = &self.data;
-        let user_index = |rng: &mut fastrand::Rng| {
-            let n = self.busy.unwrap_or(data.users.len()).min(data.users.len());
-            rng.usize(..n.max(1))
-        };
         match task {
             Task::Register => {
                 let n = self.numbered.fetch_add(1, Ordering::Relaxed);
@@ -245,7 +246,7 @@ impl Workload {
                 count: 5,
             },
             Task::Login => {
-                let n = user_index(rng);
+                let n = self.index(rng, data.users.len());
                 Call::Login {
                     email: data.users.get(n).cloned().unwrap_or_default(),
                     password: password(n),
