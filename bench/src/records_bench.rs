@@ -1,5 +1,5 @@
 //! The records benchmark: what one call costs on a BUSY object (one that has had many
-//! calls, so its result records went apart) next to a QUIET one (few calls, records
+//! calls, so its result records spill into pages) next to a QUIET one (few calls, records
 //! inline), on the embedded SQLite store, in process.
 //!
 //! One object type `Account { balance: Int }` with a mutating `deposit(amount) -> Int`
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use nubes_bench::common::{build_kind, in_scratch_dir, machine, BoxError};
 use nubes_runtime::store::sqlite::SqliteStore;
-use nubes_runtime::store::{Key, StatsSnapshot, APART, INVOCATIONS};
+use nubes_runtime::store::{Key, StatsSnapshot, INVOCATIONS, SPILLED};
 use nubes_runtime::{
     Ctx, Error, Invocation, InvocationId, Item, ObjectHandler, ObjectType, Runtime, Schema,
 };
@@ -246,7 +246,7 @@ async fn create_all(runtime: &Runtime, ids: Vec<String>) -> Result<(), BoxError>
 }
 
 /// The stored item of account `id`: its size in bytes as JSON, its inline records, and
-/// whether it keeps its records apart.
+/// whether records spilled from it.
 async fn item_shape(runtime: &Runtime, id: &str) -> Result<(usize, usize, bool), BoxError> {
     let item = runtime
         .store()
@@ -260,7 +260,7 @@ async fn item_shape(runtime: &Runtime, id: &str) -> Result<(usize, usize, bool),
     Ok((
         serde_json::to_string(&item)?.len(),
         inline,
-        item.contains_key(APART),
+        item.contains_key(SPILLED),
     ))
 }
 
@@ -366,13 +366,13 @@ async fn bench(dir: &std::path::Path, calls: usize) -> Result<(), BoxError> {
         }
     }
 
-    println!("\n| stored item | bytes (JSON) | inline records | keeps records apart |");
+    println!("\n| stored item | bytes (JSON) | inline records | records spilled |");
     println!("|---|---:|---:|---|");
     for id in [quiet_id(0), busy_id(0)] {
-        let (bytes, inline, apart) = item_shape(&runtime, &id).await?;
+        let (bytes, inline, spilled) = item_shape(&runtime, &id).await?;
         println!(
             "| `{id}` | {bytes} | {inline} | {} |",
-            if apart { "yes" } else { "no" }
+            if spilled { "yes" } else { "no" }
         );
     }
     Ok(())

@@ -50,9 +50,9 @@ pub struct Config {
     /// How long an outcome is kept for retries to find. Default 15 minutes: past the
     /// longest Lambda run plus its retries.
     pub dedup_window: Duration,
-    /// The most result records an object keeps inside its own item while it is quiet;
-    /// past this its records become items of their own for at least one retention
-    /// period (see `docs/runtime.md`). Default 4.
+    /// The most result records an object keeps inside its own item; past this the oldest
+    /// move out, together, into one page item in its partition, keeping the newest quarter
+    /// (see `docs/runtime.md`). Default 8.
     pub inline_records: usize,
     /// How often a method is re-run after losing a race before `Conflict`. Default 12.
     pub max_attempts: u32,
@@ -84,7 +84,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             dedup_window: Duration::from_secs(15 * 60),
-            inline_records: 4,
+            inline_records: 8,
             max_attempts: 12,
             backoff: Duration::from_millis(2),
             page_size: 10_000,

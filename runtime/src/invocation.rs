@@ -25,6 +25,15 @@ impl InvocationId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// When the id was made, in milliseconds since the epoch: the time of a UUID v7, or
+    /// of the UUID v7 a nested call's id is derived from; `None` for other ids.
+    pub fn created_ms(&self) -> Option<u64> {
+        let root = self.0.split('.').next().unwrap_or("");
+        let uuid = uuid::Uuid::parse_str(root).ok()?;
+        let (seconds, nanos) = uuid.get_timestamp()?.to_unix();
+        Some(seconds * 1000 + u64::from(nanos) / 1_000_000)
+    }
 }
 
 impl Default for InvocationId {

@@ -14,6 +14,31 @@ pub const OBJECT_SK: &str = "#";
 /// The sort-key prefix of a result record kept as an item of its own: `inv#<invocation>`.
 pub const RECORD_PREFIX: &str = "inv#";
 
+/// The sort-key prefix of a page of spilled result records:
+/// `!inv#<order key of its newest record>#<the object's version it was spilled at>` (see
+/// `records`). Pages sort before the object's item, so reading an object with its
+/// collection starts past them ([`PAST_SPILLS`]), and by their newest record, so a
+/// record is found from the first page whose newest record is not older
+/// ([`spill_start`]).
+pub const SPILL_PREFIX: &str = "!inv#";
+
+/// A sort key past every page of spilled records and before the object's item (`#`).
+pub(crate) const PAST_SPILLS: &str = "!~";
+
+/// The sort key of a page of spilled records whose newest record has order key `order`,
+/// spilled by the commit on the object's version `version` (which no other commit shares).
+pub(crate) fn spill_sk(order: &str, version: u64) -> String {
+    format!("{SPILL_PREFIX}{order}#{version}")
+}
+
+/// Where a lookup of a record with order key `order` starts: after every page whose
+/// newest record sorts before it. (`#` sorts before every character of an id's order key,
+/// so a page whose newest key extends `order` sorts after this, and one whose newest key
+/// is a prefix of `order` before.)
+pub(crate) fn spill_start(order: &str) -> String {
+    format!("{SPILL_PREFIX}{order}")
+}
+
 /// The attribute on a tombstone whose relationships are still being removed in chunks.
 pub(crate) const CASCADING: &str = "_cascading";
 

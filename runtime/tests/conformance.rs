@@ -23,6 +23,7 @@ on_both_stores!(
     version_condition_guards_puts_updates_and_deletes,
     version_condition_compares_like_dynamodb,
     live_without_checks_existence_tombstone_and_invocation,
+    inline_room_compares_the_spilled_mark_as_text_and_counts_records,
     a_failed_transaction_writes_nothing_and_names_the_operation,
     malformed_writes_are_invalid_without_a_request,
     a_transaction_of_one_hundred_operations_commits,
@@ -438,6 +439,64 @@ async fn version_condition_compares_like_dynamodb(store: Arc<dyn Store>) {
         .write(check("float", 2))
         .await
         .expect("2.0 is version 2");
+}
+
+async fn inline_room_compares_the_spilled_mark_as_text_and_counts_records(store: Arc<dyn Store>) {
+    let store = &*store;
+    ready(store).await;
+    let room = |id: &str, order: &str| Condition::InlineRoom {
+        invocation: id.to_string(),
+        order: order.to_string(),
+        max: 2,
+    };
+    let write = |pk: &str, condition: Condition| {
+        let pk = pk.to_string();
+        async move {
+            store
+                .write(vec![update_op(
+                    key(&pk, "#"),
+                    set("n", json!(1)),
+                    condition,
+                )])
+                .await
+        }
+    };
+    seed(
+        store,
+        key("quiet", "#"),
+        json!({"_v": 1, "_inv": {"a": {}}}),
+    )
+    .await;
+    write("quiet", room("b", "")).await.expect("no mark: room");
+    seed(
+        store,
+        key("spilled", "#"),
+        json!({"_v": 1, "_spilled": "0190-b", "_inv": {"a": {}}}),
+    )
+    .await;
+    // Text order, not number order: "0190-c" sorts after "0190-b", "0190-a" and "0190-b"
+    // do not, and neither does a mark that is not text.
+    write("spilled", room("c", "0190-c"))
+        .await
+        .expect("an id after the mark");
+    for order in ["0190-b", "0190-a", "0190", ""] {
+        let refused = write("spilled", room("d", order)).await;
+        assert!(
+            matches!(refused, Err(StoreError::ConditionFailed { .. })),
+            "{order}: {refused:?}"
+        );
+    }
+    seed(store, key("number", "#"), json!({"_v": 1, "_spilled": 5})).await;
+    assert!(write("number", room("e", "9")).await.is_err());
+    // Room: fewer than `max` inline records.
+    seed(
+        store,
+        key("full", "#"),
+        json!({"_v": 1, "_inv": {"a": {}, "b": {}}}),
+    )
+    .await;
+    assert!(write("full", room("c", "")).await.is_err());
+    assert!(write("full", room("a", "")).await.is_err(), "a duplicate");
 }
 
 async fn live_without_checks_existence_tombstone_and_invocation(store: Arc<dyn Store>) {

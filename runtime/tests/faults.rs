@@ -4,9 +4,10 @@
 //!    loses the answer of, each store call in turn; the client retries with the same id.
 //!    The outcome and the final state must equal those of one clean run, and a further
 //!    duplicate must change nothing. It runs with result records inside the objects'
-//!    items and again with every record an item of its own, as on busy objects.
+//!    items and again with every record spilled into a page by its own commit, so that
+//!    every retry looks its record up outside the object.
 //! 2. Random schedules: concurrent clients hammer a few objects (so their records pile up
-//!    and move apart) with seeded random operations while the store fails calls at
+//!    and spill) with seeded random operations while the store fails calls at
 //!    random; clients retry and sometimes deliver duplicates, and at the end a tenth of
 //!    the finished calls come again, late. Invariants:
 //!    balances equal the initial ones plus the successful transfers (each applied once),
@@ -30,7 +31,7 @@ use serde_json::{json, Value};
 
 on_both_stores_fresh!(
     crash_at_every_step,
-    crash_at_every_step_with_records_apart,
+    crash_at_every_step_with_records_spilled,
     random_schedules
 );
 
@@ -266,8 +267,8 @@ where
     every_step(new_store, Config::default()).await;
 }
 
-/// Every step, with every result record an item of its own (as on busy objects).
-async fn crash_at_every_step_with_records_apart<F, Fut>(new_store: F)
+/// Every step, with every result record spilled into a page as it commits.
+async fn crash_at_every_step_with_records_spilled<F, Fut>(new_store: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Arc<dyn Store>>,

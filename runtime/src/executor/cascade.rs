@@ -11,9 +11,10 @@ use crate::layout::edge_key;
 use crate::schema::Relation;
 use crate::store::MAX_WRITE_OPS;
 
-/// Operations reserved for the target, its result record kept apart, the outbox and a
-/// continuation message when a delete's cascade is split into chunks.
-const RESERVED_OPS: usize = 5;
+/// Operations reserved for the target, its result record kept apart or a page of spilled
+/// records, the outbox and a continuation message when a delete's cascade is split into
+/// chunks.
+const RESERVED_OPS: usize = 6;
 
 /// The method name of the system call that continues a chunked cascade.
 pub const CASCADE_METHOD: &str = "_cascade";

@@ -268,7 +268,8 @@ fn enforce_field_rules(ctx: &Ctx) -> Result<(), Error> {
 }
 
 /// The write operations: the target's record first when it is kept apart (so that a
-/// duplicate is the first condition to fail), then one per object, edge and message.
+/// duplicate is the first condition to fail), then one per object, a page of spilled
+/// records when an object's inline records overflow, and one per edge and message.
 fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
     let config = &ctx.env.config;
     let now = config.clock.now_ms();
@@ -276,11 +277,12 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
     let record = records::record(outcome, now);
     let root_entry = ctx.objects.get(root);
     let root_original = root_entry.and_then(|entry| entry.original.as_ref());
-    let placement = records::place(root_original, &record, ctx.accepted_ms, now, config);
+    let placement = records::place(ctx.invocation.as_str(), &record);
     // The root is written unless it was absent and stays so (see the loop below).
     let root_written =
         root_entry.is_some_and(|entry| entry.fields.is_some()) || root_original.is_some();
     let mut ops = Vec::new();
+    let mut pages = Vec::new();
     let mut record_apart = false;
     if placement == Placement::Apart && root_written {
         ops.push(WriteOp::Put {
@@ -318,22 +320,30 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
         }
         if entry.fields.is_none() {
             // A tombstone written now lives a whole tombstone period past this commit, so
-            // a retry finds the record it holds (or the `_apart` pointing to it).
+            // a retry finds the record it holds (or the `_spilled` sending it elsewhere).
             let ttl = config.tombstone_ttl().as_millis() as u64;
             let kept = entry.original.as_ref().and_then(|item| item.get(EXPIRES));
             let expires =
                 records::expiry_seconds(now, ttl).max(kept.and_then(Value::as_u64).unwrap_or(0));
             item.insert(EXPIRES.to_string(), Value::from(expires));
         }
-        let mine = is_root.then(|| (ctx.invocation.as_str(), record.clone(), placement));
-        records::keep_books(entry.original.as_ref(), &mut item, mine, now, config);
+        let mine = is_root.then(|| (ctx.invocation.as_str(), &record, placement));
+        let page = records::keep_books(entry.original.as_ref(), &mut item, mine, now, config);
         item.insert(VERSION.to_string(), Value::from(seen + 1));
+        if let Some(page) = page {
+            pages.push(WriteOp::Put {
+                key: Key::new(&key.table, &key.pk, page.sk),
+                item: page.item,
+                condition: Condition::Always,
+            });
+        }
         ops.push(WriteOp::Put {
             key,
             item,
             condition,
         });
     }
+    ops.append(&mut pages);
     for (key, edge) in &ctx.edges {
         ops.push(match edge {
             Some(item) => WriteOp::Put {

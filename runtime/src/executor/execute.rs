@@ -19,9 +19,12 @@ use super::context::{collection_to_read_with, Ctx, Env, State};
 use crate::config::Config;
 use crate::error::Error;
 use crate::invocation::{InvocationId, ObjectRef};
-use crate::layout::{object_key, record_key, CASCADING};
+use crate::layout::{object_key, record_key, spill_start, CASCADING, SPILL_PREFIX};
 use crate::records;
 use crate::store::{Item, StoreError, MAX_WRITE_OPS};
+
+/// How many pages of spilled records one query reads at most.
+const SPILL_PAGES_READ: usize = 100;
 
 /// One of the things a mutating invocation can do.
 #[derive(Debug, Clone)]
@@ -74,14 +77,15 @@ pub(crate) async fn mutate(
     async {
         let config = &env.config;
         // A create assumes its object absent (one round trip when it is), unless this
-        // runtime saw the object keep records apart, which a tombstone keeps too.
+        // runtime saw the object keep a record apart: it exists, or did, and its put would be
+        // refused.
         let mut read = match operation {
             Operation::Create { .. } if !env.apart.ever(&target) => TargetRead::AssumeAbsent,
             _ => TargetRead::Read,
         };
         let mut attempt = 1;
         while attempt <= config.max_attempts {
-            let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), false, accepted);
+            let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), false);
             match attempt_once(
                 &mut ctx,
                 &operation,
@@ -91,11 +95,7 @@ pub(crate) async fn mutate(
             {
                 Attempt::Done(outcome) => return outcome,
                 Attempt::Unrecorded(error) => {
-                    let original = ctx
-                        .objects
-                        .get(&target)
-                        .and_then(|entry| entry.original.as_ref());
-                    return answer_unrecorded(env, &target, id, original, accepted, error).await;
+                    return answer_unrecorded(env, &target, id, error).await
                 }
                 Attempt::Raced => {
                     tracing::debug!(attempt, "lost a race; running again");
@@ -145,11 +145,14 @@ async fn attempt_once(
     };
     let exists = entry.fields.is_some();
     let original = entry.original.as_ref();
-    env.apart
-        .learn(&target, original.and_then(records::apart_until));
     if let Some(stored) = original.and_then(|item| records::inline(item, invocation.as_str())) {
         tracing::debug!("duplicate: answered from the inline result record");
         return Ok(Attempt::Done(stored));
+    }
+    if original.is_some_and(|item| records::may_be_outside(item, invocation.as_str())) {
+        if let Some(stored) = stored_outcome(&env, &target, &invocation).await? {
+            return Ok(Attempt::Done(stored));
+        }
     }
     let cascading = original.is_some_and(|item| item.contains_key(CASCADING));
     match (operation, exists) {
@@ -203,8 +206,7 @@ async fn attempt_once(
         Ok(()) => {
             env.collections.keep(commit.proved, writing_ms);
             if commit.record_apart {
-                let until = ctx.accepted_ms + env.config.keep_records_ms();
-                env.apart.learn(&target, Some(until));
+                env.apart.saw_records(&target);
             }
             Ok(Attempt::Done(outcome))
         }
@@ -224,19 +226,17 @@ async fn attempt_once(
     }
 }
 
-/// The answer to an invocation that ends without a commit: its stored outcome when its
-/// record is kept apart (a duplicate that would now fail differently), `error` otherwise.
-/// Only an object keeping its records apart when the invocation was accepted can hold
-/// such a record (see `records`), so others cost no read.
+/// The answer to an invocation that ends without a commit: its stored outcome when it is
+/// a duplicate of one whose record is kept apart, `error` otherwise. Records that may lie
+/// outside the object were already looked for with its read when the id is a UUID v7
+/// (see `records`); another id's record is always apart, so it is looked up here.
 pub(crate) async fn answer_unrecorded(
     env: &Env,
     target: &ObjectRef,
     id: &InvocationId,
-    original: Option<&Item>,
-    accepted_ms: u64,
     error: Error,
 ) -> Result<Value, Error> {
-    if original.is_some_and(|item| records::is_apart(item, accepted_ms)) {
+    if records::order_key(id.as_str()).is_none() {
         check_age(id, &env.config, env.config.clock.now_ms())?;
         if let Some(stored) = apart_outcome(env, target, id, None).await? {
             tracing::debug!("duplicate: answered from its result record");
@@ -244,6 +244,63 @@ pub(crate) async fn answer_unrecorded(
         }
     }
     Err(error)
+}
+
+/// The stored outcome of `id` on `target` outside the object's item: in its record kept
+/// apart or in a page of spilled records; `None` when it has none, so the invocation has
+/// not committed there. Both are read at once. Asked only when the object's `_spilled`
+/// says the record may be outside (see `records`).
+pub(crate) async fn stored_outcome(
+    env: &Env,
+    target: &ObjectRef,
+    id: &InvocationId,
+) -> Result<Option<Result<Value, Error>>, Error> {
+    check_age(id, &env.config, env.config.clock.now_ms())?;
+    let (apart, spilled) = tokio::join!(
+        apart_outcome(env, target, id, None),
+        spilled_outcome(env, target, id)
+    );
+    let found = apart?.or(spilled?);
+    if found.is_some() {
+        tracing::debug!("duplicate: answered from its result record outside the object");
+    }
+    Ok(found)
+}
+
+/// The outcome of `id` in the pages of records spilled from `target`: read from the first
+/// page whose newest record is as new as `id`, on until found (a record committed late
+/// may sit in a later page) or the pages end.
+async fn spilled_outcome(
+    env: &Env,
+    target: &ObjectRef,
+    id: &InvocationId,
+) -> Result<Option<Result<Value, Error>>, Error> {
+    let key = object_key(&env.schema, target);
+    let Some(order) = records::order_key(id.as_str()) else {
+        return Ok(None);
+    };
+    let mut after = Some(spill_start(&order));
+    while let Some(start) = after {
+        let page = env
+            .store
+            .query(
+                &key.table,
+                &key.pk,
+                SPILL_PREFIX,
+                Some(&start),
+                SPILL_PAGES_READ,
+            )
+            .await?;
+        if let Some(found) = page
+            .items
+            .iter()
+            .find_map(|(_, item)| records::in_page(item, id.as_str()))
+        {
+            return Ok(Some(found));
+        }
+        after = page.next;
+    }
+    Ok(None)
 }
 
 /// The answer to a duplicate whose result record the store refused to write again, as
@@ -294,8 +351,7 @@ pub(crate) async fn read_only(
     let span = tracing::debug_span!("readonly", invocation = %id, object = %target, method);
     async {
         let handler = env.handler(&target.type_name)?;
-        let now = env.config.clock.now_ms();
-        let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), true, now);
+        let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), true);
         let reads_collection = env.reads.reads_collection(&target.type_name, method);
         let with = collection_to_read_with(env, &target, reads_collection, false);
         if ctx
@@ -397,15 +453,9 @@ pub(crate) async fn back_off(config: &Config, attempt: u32) {
 /// when the invocation is accepted and again right before its commit, when a duplicate
 /// may meet its record: a method that ran long must not outlive the record it would find.
 pub(crate) fn check_age(id: &InvocationId, config: &Config, now_ms: u64) -> Result<(), Error> {
-    let root = id.as_str().split('.').next().unwrap_or("");
-    let Ok(uuid) = uuid::Uuid::parse_str(root) else {
+    let Some(created_ms) = id.created_ms() else {
         return Ok(());
     };
-    let Some(timestamp) = uuid.get_timestamp() else {
-        return Ok(());
-    };
-    let (seconds, nanos) = timestamp.to_unix();
-    let created_ms = seconds * 1000 + u64::from(nanos) / 1_000_000;
     if now_ms.saturating_sub(created_ms) > config.window_ms() {
         return Err(Error::Expired {
             invocation: id.to_string(),

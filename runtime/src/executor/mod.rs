@@ -323,7 +323,6 @@ impl Runtime {
             InvocationId::new(),
             ObjectRef::new(type_name, object),
             true,
-            self.env.config.clock.now_ms(),
         )
     }
 

@@ -1,24 +1,28 @@
 //! The setter's fast path: one conditional update of the object's item that writes the
-//! field, bumps the version and records the outcome — no read first. A duplicate is
-//! recognised in the same round trip: its inline record makes the condition fail, and
+//! field, bumps the version and records the outcome inline — no read first. A duplicate
+//! is recognised in the same round trip: its inline record makes the condition fail, and
 //! the store reports the item as it is (`ReturnValuesOnConditionCheckFailure=ALL_OLD`).
 //!
-//! An object that keeps its records apart (or whose inline records are full) refuses the
-//! inline update by its condition; the setter then writes the record as an item of its
-//! own in the same transaction as the update, conditioned on being absent. The runtime
-//! remembers which objects keep their records apart, so a busy object's setter goes
-//! straight to that transaction: one round trip either way.
+//! The condition also asks for room for one more inline record, and that no record of an
+//! id sorting with this one was moved out of the item (see `records`). When either
+//! fails, the setter continues from the item reported: it looks for its record outside
+//! the item when it may be there, and writes its update at the version seen, spilling the
+//! oldest inline records into a page in the same atomic write. A setter whose id is not a
+//! UUID v7 writes its record apart, in a transaction with the update, on the condition
+//! that it is absent.
 
 use serde_json::Value;
 use tracing::Instrument;
 
 use super::context::Env;
-use super::execute::{answer_unrecorded, back_off, check_age, refused_duplicate};
+use super::execute::{answer_unrecorded, back_off, check_age, refused_duplicate, stored_outcome};
 use crate::error::Error;
 use crate::invocation::{InvocationId, ObjectRef};
 use crate::layout::{is_live, object_key, record_key};
 use crate::records::{self, Placement};
-use crate::store::{version_of, Condition, Item, StoreError, Update, WriteOp, APART};
+use crate::store::{
+    version_of, Condition, Item, Key, StoreError, Update, WriteOp, INVOCATIONS, SPILLED,
+};
 
 /// What the setter knows of the object before writing.
 enum Known {
@@ -55,19 +59,30 @@ pub(crate) async fn set_field(
             } else {
                 update.set.push((field.to_string(), value.clone()));
             }
-            let (condition, placement) = match &known {
-                Known::Nothing if env.apart.is_apart(target, accepted) => {
-                    (Condition::LiveWithout(id.0.clone()), Placement::Apart)
-                }
-                Known::Nothing => (
+            let object = object_key(&env.schema, target);
+            let order = records::order_key(id.as_str());
+            // A record apart (the id has no order key) goes first, on the condition that it
+            // is absent: its refusal means the setter has run.
+            let mut ops = Vec::new();
+            if order.is_none() {
+                ops.push(WriteOp::Put {
+                    key: record_key(&env.schema, target, id.as_str()),
+                    item: records::apart_item(&record, now, config),
+                    condition: Condition::Absent,
+                });
+            }
+            let apart = !ops.is_empty();
+            let condition = match (&known, order) {
+                (Known::Nothing, Some(order)) => {
+                    update.add_invocations.push((id.0.clone(), record));
                     Condition::InlineRoom {
                         invocation: id.0.clone(),
-                        at_ms: accepted,
+                        order,
                         max: config.inline_records,
-                    },
-                    Placement::Inline,
-                ),
-                Known::Item(item) => {
+                    }
+                }
+                (Known::Nothing, None) => Condition::LiveWithout(id.0.clone()),
+                (Known::Item(item), _) => {
                     if let Some(stored) = item
                         .as_ref()
                         .and_then(|it| records::inline(it, id.as_str()))
@@ -75,56 +90,61 @@ pub(crate) async fn set_field(
                         tracing::debug!("duplicate: answered from the inline result record");
                         return stored.map(drop);
                     }
+                    if item
+                        .as_ref()
+                        .is_some_and(|it| records::may_be_outside(it, id.as_str()))
+                    {
+                        if let Some(stored) = stored_outcome(env, target, id).await? {
+                            return stored.map(drop);
+                        }
+                    }
                     let Some(item) = item.as_ref().filter(|it| is_live(Some(it))) else {
                         let missing = Error::not_found(&target.type_name, &target.id);
-                        return answer_unrecorded(
-                            env,
-                            target,
-                            id,
-                            item.as_ref(),
-                            accepted,
-                            missing,
-                        )
-                        .await
-                        .map(drop);
+                        return answer_unrecorded(env, target, id, missing).await.map(drop);
                     };
-                    update.remove_invocations = records::expired_inline(item, now, config);
-                    let placement = records::place(Some(item), &record, accepted, now, config);
-                    (Condition::Version(version_of(item)), placement)
+                    let placement = if apart {
+                        Placement::Apart
+                    } else {
+                        Placement::Inline
+                    };
+                    let mine = (id.as_str(), &record, placement);
+                    let fields = records::fields_bytes(item);
+                    let books = records::books(Some(item), fields, Some(mine), now, config);
+                    let before = item.get(INVOCATIONS).and_then(Value::as_object);
+                    update.remove_invocations = before
+                        .into_iter()
+                        .flatten()
+                        .map(|(kept, _)| kept)
+                        .filter(|kept| !books.inline.contains_key(*kept))
+                        .cloned()
+                        .collect();
+                    if let Some(mine) = books.inline.get(id.as_str()) {
+                        update.add_invocations.push((id.0.clone(), mine.clone()));
+                    }
+                    if let Some(spilled) = books.spilled {
+                        update.set.push((SPILLED.to_string(), Value::from(spilled)));
+                    }
+                    if let Some(page) = books.page {
+                        ops.push(WriteOp::Put {
+                            key: Key::new(&object.table, &object.pk, page.sk),
+                            item: page.item,
+                            condition: Condition::Always,
+                        });
+                    }
+                    Condition::Version(version_of(item))
                 }
             };
-            let object = object_key(&env.schema, target);
-            let mut ops = Vec::new();
-            // A blind write cannot see the stored `_apart`; it sets this record's retention,
-            // past every earlier one but for writes racing this one (which the half window
-            // of margin covers).
-            let seen = match &known {
-                Known::Item(item) => item.as_ref(),
-                Known::Nothing => None,
-            };
-            let until = records::apart_after(seen, now, config);
-            match placement {
-                Placement::Inline => update.add_invocations.push((id.0.clone(), record)),
-                Placement::Apart => {
-                    update.set.push((APART.to_string(), Value::from(until)));
-                    ops.push(WriteOp::Put {
-                        key: record_key(&env.schema, target, id.as_str()),
-                        item: records::apart_item(&record, now, config),
-                        condition: Condition::Absent,
-                    });
-                }
-            }
-            let apart = placement == Placement::Apart;
-            ops.push(WriteOp::Update {
-                key: object,
-                update,
-                condition,
-            });
+            // The object's update comes right after the record apart, if any.
+            ops.insert(
+                usize::from(apart),
+                WriteOp::Update {
+                    key: object,
+                    update,
+                    condition,
+                },
+            );
             match env.store.write(ops).await {
-                Ok(()) => {
-                    env.apart.learn(target, apart.then_some(until));
-                    return Ok(());
-                }
+                Ok(()) => return Ok(()),
                 Err(StoreError::ConditionFailed { index, current }) => {
                     if apart && index == Some(0) {
                         return refused_duplicate(env, target, id, current).await.map(drop);

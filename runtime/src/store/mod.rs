@@ -51,9 +51,10 @@ pub const SK: &str = "sk";
 pub const VERSION: &str = "_v";
 /// The name of the attribute holding the result records kept inside an object's item.
 pub const INVOCATIONS: &str = "_inv";
-/// The name of the attribute holding the time (milliseconds since the epoch) until which
-/// an object keeps its result records apart, as items of their own.
-pub const APART: &str = "_apart";
+/// The name of the attribute holding the order key of the newest result record an object
+/// moved out of its item (its invocation id, lowercase; see `records`): every committed
+/// record of a later id is inline.
+pub const SPILLED: &str = "_spilled";
 /// The name of the attribute marking a deleted object (a tombstone).
 pub const DELETED: &str = "_del";
 /// The name of the attribute holding an item's expiry, in seconds since the epoch (the
@@ -99,14 +100,14 @@ pub enum Condition {
     Version(u64),
     /// The item exists, is not a tombstone, and holds no result for this invocation id.
     LiveWithout(String),
-    /// Like [`Condition::LiveWithout`], and the item keeps its records inline at `at_ms`
-    /// with room for one more: its `_apart` is absent or before `at_ms`, and its `_inv`
-    /// map is absent or holds fewer than `max` entries.
+    /// Like [`Condition::LiveWithout`], and the item holds inline every record that sorts
+    /// with this one, with room for one more: its `_spilled` is absent or sorts before
+    /// `order` (as text), and its `_inv` map is absent or holds fewer than `max` entries.
     InlineRoom {
         /// The invocation whose record must be absent.
         invocation: String,
-        /// The time the records must be inline at (milliseconds since the epoch).
-        at_ms: u64,
+        /// The invocation's order key.
+        order: String,
         /// The number of inline records that leaves no room.
         max: usize,
     },
@@ -676,14 +677,14 @@ pub fn condition_holds(condition: &Condition, current: Option<&Item>) -> bool {
         }
         Condition::InlineRoom {
             invocation,
-            at_ms,
+            order,
             max,
         } => current.is_some_and(|item| {
             let inline = item.get(INVOCATIONS).and_then(Value::as_object);
             live_without(item, invocation)
-                && !item
-                    .get(APART)
-                    .is_some_and(|until| is_at_least(until, *at_ms))
+                && item
+                    .get(SPILLED)
+                    .is_none_or(|spilled| spilled.as_str().is_some_and(|s| s < order.as_str()))
                 && inline.is_none_or(|records| records.len() < *max)
         }),
     }
@@ -696,18 +697,6 @@ fn live_without(item: &Item, invocation: &str) -> bool {
             .get(INVOCATIONS)
             .and_then(Value::as_object)
             .is_some_and(|records| records.contains_key(invocation))
-}
-
-/// True when `value` is a number of at least `bound` (as DynamoDB's `>=` compares; a
-/// value that is not a number compares as false).
-fn is_at_least(value: &Value, bound: u64) -> bool {
-    match value {
-        Value::Number(number) => match number.as_u64() {
-            Some(n) => n >= bound,
-            None => number.as_f64().is_some_and(|n| n >= bound as f64),
-        },
-        _ => false,
-    }
 }
 
 /// True when `value` is a number equal to `expected` (`3.0` equals 3).

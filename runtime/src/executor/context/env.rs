@@ -1,8 +1,8 @@
 //! What every context of one runtime shares: the store, the schema, the handlers of the
-//! object types, the settings, a hint of which objects keep their records apart, the
+//! object types, the settings, a hint of which objects keep large records apart, the
 //! collections a commit last proved, and which methods read their object's collection.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -66,63 +66,32 @@ impl Env {
 /// The most objects [`ApartHints`] remembers; past this it forgets them all.
 const MAX_HINTS: usize = 65_536;
 
-/// Which objects this process last saw keeping their records apart, and until when. Only
-/// a hint, so that a setter, which does not read first, can pick the right write at once:
-/// every write is conditioned so that a wrong hint costs a round trip, never correctness.
+/// Which objects this process saw keep large result records apart, as items of their own
+/// between the object's item and its edges. Only a hint, so that such an object is not
+/// read with its collection in one query (see `partition`).
 #[derive(Debug, Default)]
-pub(crate) struct ApartHints(Mutex<HashMap<ObjectRef, u64>>);
+pub(crate) struct ApartHints(Mutex<HashSet<ObjectRef>>);
 
 impl ApartHints {
-    /// True when `object` was last seen keeping its records apart at `at_ms`.
-    pub(crate) fn is_apart(&self, object: &ObjectRef, at_ms: u64) -> bool {
-        self.0
-            .lock()
-            .map(|hints| hints.get(object).is_some_and(|until| *until >= at_ms))
-            .unwrap_or(false)
-    }
-
-    /// True when `object` was seen keeping its records apart at some time, or records kept
-    /// apart were found in its partition: some may still lie there.
+    /// True when `object` was seen keeping a record apart: some may still lie there.
     pub(crate) fn ever(&self, object: &ObjectRef) -> bool {
         self.0
             .lock()
-            .map(|hints| hints.contains_key(object))
+            .map(|hints| hints.contains(object))
             .unwrap_or(true)
     }
 
-    /// Remembers until when `object` keeps its records apart (`None`: it keeps them inline).
-    pub(crate) fn learn(&self, object: &ObjectRef, until: Option<u64>) {
-        let Ok(mut hints) = self.0.lock() else {
-            return;
-        };
-        match until {
-            Some(until) => {
-                if hints.len() >= MAX_HINTS {
-                    hints.clear();
-                }
-                hints.insert(object.clone(), until);
-            }
-            // No longer apart, but records of that time may linger until their expiry is
-            // carried out (days, on DynamoDB): `ever` stays true.
-            None => {
-                if let Some(until) = hints.get_mut(object) {
-                    *until = 0;
-                }
-            }
-        }
-    }
-
-    /// Remembers that `object`'s partition holds result records kept apart (found in a
-    /// read), so that it is not read with its collection again.
+    /// Remembers that `object`'s partition holds result records kept apart (committed, or
+    /// found in a read), so that it is not read with its collection again.
     pub(crate) fn saw_records(&self, object: &ObjectRef) {
         let Ok(mut hints) = self.0.lock() else {
             return;
         };
-        if !hints.contains_key(object) {
+        if !hints.contains(object) {
             if hints.len() >= MAX_HINTS {
                 hints.clear();
             }
-            hints.insert(object.clone(), 0);
+            hints.insert(object.clone());
         }
     }
 }
@@ -132,20 +101,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_object_once_apart_is_remembered_after() {
+    fn an_object_seen_keeping_records_apart_is_remembered() {
         let hints = ApartHints::default();
         let room = ObjectRef::new("Room", "r1");
         assert!(!hints.ever(&room));
-        hints.learn(&room, Some(2_000));
-        assert!(hints.is_apart(&room, 1_000) && hints.ever(&room));
-        // Its item no longer keeps records apart; records of that time may linger.
-        hints.learn(&room, None);
-        assert!(!hints.is_apart(&room, 1_000));
+        hints.saw_records(&room);
         assert!(hints.ever(&room));
-        let other = ObjectRef::new("Room", "r2");
-        hints.learn(&other, None);
-        assert!(!hints.ever(&other));
-        hints.saw_records(&other);
-        assert!(hints.ever(&other) && !hints.is_apart(&other, 1_000));
+        assert!(!hints.ever(&ObjectRef::new("Room", "r2")));
     }
 }

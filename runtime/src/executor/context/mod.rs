@@ -117,9 +117,6 @@ pub struct Ctx {
     /// chunk to remove: `Some` when this invocation decided it, `None` to keep what is
     /// stored.
     pub(crate) cascading: Option<bool>,
-    /// When the executor accepted the invocation (milliseconds since the epoch): the
-    /// dedup window and the place of its result record are judged at this time.
-    pub(crate) accepted_ms: u64,
     /// The collections of immutable objects read at a known version of their owner: a
     /// successful commit proves them for the collection cache.
     pub(crate) seen: Vec<Seen>,
@@ -135,7 +132,6 @@ impl Ctx {
         invocation: InvocationId,
         target: ObjectRef,
         readonly: bool,
-        accepted_ms: u64,
     ) -> Self {
         Ctx {
             env,
@@ -149,7 +145,6 @@ impl Ctx {
             bumps: BTreeSet::new(),
             outbox: Vec::new(),
             cascading: None,
-            accepted_ms,
             seen: Vec::new(),
             prefetched: Vec::new(),
             read_own_collection: false,

@@ -5,12 +5,12 @@
 //! target and the target's collection — a `delete` always, a method when its last call
 //! did (the runtime learns it per method) — makes one round trip where it would make two.
 //!
-//! Result records kept apart (`inv#…`) sort between the item and the edges. Only objects
-//! that kept records apart have them: once this runtime has seen an object keep records
-//! apart (its item says so while it does) or found records in its partition (they linger
-//! until their expiry is carried out), it reads the object the usual way. When records
-//! fill the first page, the collection is read the usual way after it; the answer is the
-//! same.
+//! Pages of spilled result records (`!inv#…`) sort before the item; the query starts past
+//! them. Large result records kept apart (`inv#…`) sort between the item and the edges.
+//! Only objects that kept large records apart have them: once this runtime has committed
+//! one or found one in an object's partition (they linger until their expiry is carried
+//! out), it reads that object the usual way. When records fill the first page, the
+//! collection is read the usual way after it; the answer is the same.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -20,8 +20,7 @@ use super::collections::{members_of, stored_edges};
 use super::{Ctx, Entry, Env};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
-use crate::layout::{edge_key, OBJECT_SK, RECORD_PREFIX};
-use crate::records;
+use crate::layout::{edge_key, OBJECT_SK, PAST_SPILLS, RECORD_PREFIX};
 use crate::schema::{ObjectType, Relation};
 
 /// The most methods [`ReadHints`] remembers; past this it forgets them all (method names
@@ -81,8 +80,8 @@ impl ReadHints {
 }
 
 /// The collection of `target` to read with it in one query, if any: the one its type
-/// keeps in its partition, unless `target` is known to have kept records apart (they sit
-/// between the two) or, for a changing call, the collection cache likely holds it.
+/// keeps in its partition, unless `target` is known to have kept large records apart
+/// (they sit between the two) or, for a changing call, the collection cache likely holds it.
 pub(crate) fn collection_to_read_with(
     env: &Env,
     target: &ObjectRef,
@@ -141,7 +140,13 @@ impl Ctx {
         let prefix = edge_key(&env.schema, object, field, "").sk;
         let page = env
             .store
-            .query(&table, &object.id, "", None, env.config.page_size)
+            .query(
+                &table,
+                &object.id,
+                "",
+                Some(PAST_SPILLS),
+                env.config.page_size,
+            )
             .await?;
         let mut item = None;
         let mut edges = Vec::new();
@@ -155,8 +160,6 @@ impl Ctx {
                 records_apart |= sk.starts_with(RECORD_PREFIX);
             }
         }
-        env.apart
-            .learn(object, item.as_ref().and_then(records::apart_until));
         if records_apart {
             env.apart.saw_records(object);
         }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::convert::{to_attribute, AttributeMap};
-use crate::store::{Condition, StoreError, Update, APART, DELETED, INVOCATIONS, PK, VERSION};
+use crate::store::{Condition, StoreError, Update, DELETED, INVOCATIONS, PK, SPILLED, VERSION};
 
 /// How an update changes the `_inv` map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,16 +71,16 @@ impl Expr {
             Condition::LiveWithout(invocation) => Some(self.live_without(invocation)),
             Condition::InlineRoom {
                 invocation,
-                at_ms,
+                order,
                 max,
             } => {
                 let live = self.live_without(invocation);
                 let inv = self.name("#inv", INVOCATIONS);
-                let apart = self.name("#apart", APART);
-                let at = self.value(":at", AttributeValue::N(at_ms.to_string()));
+                let spilled = self.name("#spilled", SPILLED);
+                let made = self.value(":order", AttributeValue::S(order.clone()));
                 let max = self.value(":max", AttributeValue::N(max.to_string()));
                 Some(format!(
-                    "{live} AND (attribute_not_exists({apart}) OR {apart} < {at}) AND (attribute_not_exists({inv}) OR size({inv}) < {max})"
+                    "{live} AND (attribute_not_exists({spilled}) OR {spilled} < {made}) AND (attribute_not_exists({inv}) OR size({inv}) < {max})"
                 ))
             }
         }
