@@ -378,44 +378,47 @@ mod tests {
         );
     }
 
+    /// The item after a commit at `NOW` recording `id` (placed as `placement`) on an object
+    /// stored as `stored`, with the page it spills, if any.
+    fn commit(
+        stored: Option<&Item>,
+        id: &str,
+        record: &Value,
+        placement: Placement,
+    ) -> (Item, Option<Page>) {
+        let mut next = item(json!({ "n": 1 }));
+        let page = keep_books(
+            stored,
+            &mut next,
+            Some((id, record, placement)),
+            NOW,
+            &config(),
+        );
+        (next, page)
+    }
+
+    const NOW: u64 = 10_000_000;
+
     #[test]
     fn the_oldest_records_spill_into_one_page_past_the_limit() {
-        let config = config();
-        let now = 10_000_000;
-        let small = record(&Ok(json!(1)), now);
+        let small = record(&Ok(json!(1)), NOW);
         let mut stored: Option<Item> = None;
         let mut ids = Vec::new();
         for n in 0..4u8 {
-            let id = id_at(now - 1_000 + u64::from(n), n);
-            let mut next = item(json!({ "n": n }));
-            let page = keep_books(
-                stored.as_ref(),
-                &mut next,
-                Some((&id, &small, Placement::Inline)),
-                now,
-                &config,
-            );
+            let id = id_at(NOW - 1_000 + u64::from(n), n);
+            let (next, page) = commit(stored.as_ref(), &id, &small, Placement::Inline);
             assert_eq!(page, None, "{} records fit inline", n + 1);
             ids.push(id);
             stored = Some(next);
         }
         // The fifth spills the four oldest, keeping the newest quarter (one record).
-        let fifth = id_at(now, 9);
-        let mut next = item(json!({ "n": 5 }));
-        let page = keep_books(
-            stored.as_ref(),
-            &mut next,
-            Some((&fifth, &small, Placement::Inline)),
-            now,
-            &config,
-        )
-        .expect("a page");
-        let inline: Vec<&String> = keys(&next[INVOCATIONS]);
-        assert_eq!(inline, [&fifth]);
-        let spilled: Vec<&String> = keys(&page.item[PAGE_RECORDS]);
+        let fifth = id_at(NOW, 9);
+        let (next, page) = commit(stored.as_ref(), &fifth, &small, Placement::Inline);
+        let page = page.expect("a page");
+        assert_eq!(keys(&next[INVOCATIONS]), [&fifth]);
         let mut expected: Vec<&String> = ids.iter().collect();
         expected.sort();
-        assert_eq!(spilled, expected);
+        assert_eq!(keys(&page.item[PAGE_RECORDS]), expected);
         assert_eq!(next[SPILLED], json!(ids[3]));
         assert_eq!(page.sk, spill_sk(&ids[3], 0));
         // Records on an object whose fields nearly fill a write unit spill sooner.
@@ -425,79 +428,37 @@ mod tests {
         // The invariant: every id made after `_spilled` that is not inline never committed.
         assert!(may_be_outside(&next, &ids[0]) && may_be_outside(&next, &ids[3]));
         assert!(!may_be_outside(&next, &fifth));
-        assert!(!may_be_outside(&next, &id_at(now + 5, 1)));
+        assert!(!may_be_outside(&next, &id_at(NOW + 5, 1)));
         assert!(in_page(&page.item, &ids[2]).is_some());
     }
 
     #[test]
     fn records_spill_by_bytes_and_apart_records_raise_the_mark() {
-        let config = config();
-        let now = 10_000_000;
-        let big = record(&Ok(json!("x".repeat(INLINE_RECORD_BYTES - 40))), now);
-        let first = id_at(now - 10, 1);
-        let second = id_at(now - 5, 2);
-        let third = id_at(now - 1, 3);
+        let big = record(&Ok(json!("x".repeat(INLINE_RECORD_BYTES - 40))), NOW);
         let mut stored = item(json!({}));
-        for id in [&first, &second] {
-            let mut next = item(json!({}));
-            assert_eq!(
-                keep_books(
-                    Some(&stored),
-                    &mut next,
-                    Some((id, &big, Placement::Inline)),
-                    now,
-                    &config
-                ),
-                None
-            );
+        for (n, ms) in [(1, NOW - 10), (2, NOW - 5)] {
+            let (next, page) = commit(Some(&stored), &id_at(ms, n), &big, Placement::Inline);
+            assert_eq!(page, None);
             stored = next;
         }
-        let mut next = item(json!({}));
-        let page = keep_books(
-            Some(&stored),
-            &mut next,
-            Some((&third, &big, Placement::Inline)),
-            now,
-            &config,
-        )
-        .expect("three large records are too many bytes");
-        let inline: Vec<&String> = keys(&next[INVOCATIONS]);
-        assert_eq!(inline, [&third], "the newest stays inline");
+        let third = id_at(NOW - 1, 3);
+        let (next, page) = commit(Some(&stored), &third, &big, Placement::Inline);
+        let page = page.expect("three large records are too many bytes");
+        assert_eq!(
+            keys(&next[INVOCATIONS]),
+            [&third],
+            "the newest stays inline"
+        );
         assert_eq!(page.item[PAGE_RECORDS].as_object().map(Map::len), Some(2));
         // A record kept apart raises `_spilled` without a page; it never goes down.
-        let apart = id_at(now + 50, 4);
-        let mut after = item(json!({}));
-        assert_eq!(
-            keep_books(
-                Some(&next),
-                &mut after,
-                Some((&apart, &big, Placement::Apart)),
-                now,
-                &config
-            ),
-            None
-        );
-        assert_eq!(after[SPILLED], json!(apart));
-        let mut later = item(json!({}));
-        let old = id_at(now - 500, 5);
-        keep_books(
-            Some(&after),
-            &mut later,
-            Some((&old, &big, Placement::Apart)),
-            now,
-            &config,
-        );
+        let apart = id_at(NOW + 50, 4);
+        let (after, page) = commit(Some(&next), &apart, &big, Placement::Apart);
+        assert_eq!((&after[SPILLED], page), (&json!(apart), None));
+        let (later, _) = commit(Some(&after), &id_at(NOW - 500, 5), &big, Placement::Apart);
         assert_eq!(later[SPILLED], json!(apart));
         // Other ids are never looked for up front, and never raise `_spilled`.
         assert!(!may_be_outside(&later, "a-client-made-id"));
-        let mut plain = item(json!({}));
-        keep_books(
-            Some(&later),
-            &mut plain,
-            Some(("a-client-made-id", &big, Placement::Apart)),
-            now,
-            &config,
-        );
+        let (plain, _) = commit(Some(&later), "a-client-made-id", &big, Placement::Apart);
         assert_eq!(plain[SPILLED], json!(apart));
     }
 
@@ -521,27 +482,17 @@ mod tests {
 
     #[test]
     fn records_past_the_retention_are_dropped_not_spilled() {
-        let config = config();
-        let now = 10_000_000;
-        let stale = now - config.keep_records_ms() - 1;
+        let stale = NOW - config().keep_records_ms() - 1;
+        let (old, new, this) = (id_at(stale, 1), id_at(NOW, 2), id_at(NOW, 3));
         let original = item(json!({
-            "_inv": { "old": { "at": stale, "ok": 1 }, "new": { "at": now, "ok": 2 } },
+            "_inv": { &old: { "at": stale, "ok": 1 }, &new: { "at": NOW, "ok": 2 } },
         }));
-        let mut next = item(json!({ "n": 2 }));
-        let rec = record(&Ok(json!(3)), now);
-        assert_eq!(
-            keep_books(
-                Some(&original),
-                &mut next,
-                Some(("this", &rec, Placement::Inline)),
-                now,
-                &config
-            ),
-            None
-        );
+        let rec = record(&Ok(json!(3)), NOW);
+        let (next, page) = commit(Some(&original), &this, &rec, Placement::Inline);
+        assert_eq!(page, None);
         assert_eq!(
             next["_inv"],
-            json!({ "new": { "at": now, "ok": 2 }, "this": { "at": now, "ok": 3 } })
+            json!({ &new: { "at": NOW, "ok": 2 }, &this: { "at": NOW, "ok": 3 } })
         );
         assert!(!next.contains_key(SPILLED));
     }

@@ -97,6 +97,24 @@ fn inline(item: &Item, invocation: &InvocationId) -> bool {
         .is_some()
 }
 
+/// Makes `n` increments by one of counter `object`.
+async fn increments(runtime: &Runtime, object: &str, n: usize) {
+    for _ in 0..n {
+        runtime
+            .invoke(&call(object, "increment", json!({ "by": 1 })))
+            .await
+            .expect("an increment");
+    }
+}
+
+/// Sets the note of counter `c` with a fresh invocation.
+async fn set_note(runtime: &Runtime, note: Value) {
+    runtime
+        .set_field(&InvocationId::new(), "Counter", "c", "note", note)
+        .await
+        .expect("a setter");
+}
+
 fn count(item: &Item) -> i64 {
     item.get("count").and_then(Value::as_i64).unwrap_or(-1)
 }
@@ -127,16 +145,7 @@ async fn a_retry_after_many_later_calls_gets_its_first_outcome(store: Arc<dyn St
             assert_eq!(outcome, Ok(json!(increments)), "later call {n}");
         } else {
             last_note = json!(format!("note {n}"));
-            runtime
-                .set_field(
-                    &InvocationId::new(),
-                    "Counter",
-                    "c",
-                    "note",
-                    last_note.clone(),
-                )
-                .await
-                .expect("a later setter");
+            set_note(&runtime, last_note.clone()).await;
         }
     }
     // Both retries come long after their records would have fallen out of any cap.
@@ -167,12 +176,7 @@ async fn a_retry_gets_its_outcome_after_delete_and_recreate(store: Arc<dyn Store
     // The first call's record spills into a page as later calls come …
     let early = call("c", "increment", json!({ "by": 1 }));
     assert_eq!(runtime.invoke(&early).await, Ok(json!(1)));
-    for _ in 0..8 {
-        runtime
-            .invoke(&call("c", "increment", json!({ "by": 1 })))
-            .await
-            .expect("an increment");
-    }
+    increments(&runtime, "c", 8).await;
     // … this one stays inline.
     let late = call("c", "increment", json!({ "by": 100 }));
     assert_eq!(runtime.invoke(&late).await, Ok(json!(109)));
@@ -240,12 +244,7 @@ async fn capacity_units_per_call(store: Arc<dyn Store>) {
     let runtime = samples::runtime(store.clone(), config.clone()).await;
     make(&runtime, "Counter", "quiet", json!({ "count": 0 })).await;
     make(&runtime, "Counter", "busy", json!({ "count": 0 })).await;
-    for _ in 0..50 {
-        runtime
-            .invoke(&call("busy", "increment", json!({ "by": 1 })))
-            .await
-            .expect("warming up");
-    }
+    increments(&runtime, "busy", 50).await;
     let increment = |object: &str| call(object, "increment", json!({}));
     // Quiet: a read and one single-item write; the setter one update.
     let (_, cost) = measured(&runtime, runtime.invoke(&increment("quiet"))).await;
@@ -259,12 +258,7 @@ async fn capacity_units_per_call(store: Arc<dyn Store>) {
     // when they spill; the setter's blind update is refused for want of room (a unit), and
     // then written with the page.
     let before = stats(&runtime);
-    for _ in 0..cycle {
-        runtime
-            .invoke(&increment("busy"))
-            .await
-            .expect("an increment");
-    }
+    increments(&runtime, "busy", cycle as usize).await;
     let cost = stats(&runtime) - before;
     assert_eq!(
         units(cost),
@@ -305,12 +299,7 @@ async fn capacity_units_per_call(store: Arc<dyn Store>) {
     // One whose record spilled: the read, then its record apart and the pages, at once.
     let early = increment("busy");
     runtime.invoke(&early).await.expect("an increment");
-    for _ in 0..cycle {
-        runtime
-            .invoke(&increment("busy"))
-            .await
-            .expect("an increment");
-    }
+    increments(&runtime, "busy", cycle as usize).await;
     let (again, cost) = measured(&runtime, runtime.invoke(&early)).await;
     assert_eq!(again, Ok(json!(9)), "a spilled duplicate");
     assert_eq!((cost.round_trips, cost.write_units), (3, 0), "{cost:?}");
@@ -494,12 +483,7 @@ async fn a_call_overtaken_by_spilled_ones_runs_once(store: Arc<dyn Store>) {
     let runtime = samples::runtime(store.clone(), Config::default()).await;
     make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
     let overtaken = call("c", "increment", json!({ "by": 100 }));
-    for _ in 0..20 {
-        runtime
-            .invoke(&call("c", "increment", json!({ "by": 1 })))
-            .await
-            .expect("an increment");
-    }
+    increments(&runtime, "c", 20).await;
     let item = raw(store.as_ref(), "c").await;
     let spilled = item.get("_spilled").and_then(Value::as_str).unwrap_or("");
     assert!(
@@ -518,12 +502,7 @@ async fn a_call_overtaken_by_spilled_ones_runs_once(store: Arc<dyn Store>) {
     );
     // Later calls spill its record into a page after pages of newer records: a retry
     // looks through them until it finds it.
-    for _ in 0..20 {
-        runtime
-            .invoke(&call("c", "increment", json!({ "by": 1 })))
-            .await
-            .expect("an increment");
-    }
+    increments(&runtime, "c", 20).await;
     let pages = pages(store.as_ref(), "c").await;
     let holding = pages
         .iter()
@@ -560,16 +539,7 @@ async fn a_new_process_finds_a_spilled_setter_record(store: Arc<dyn Store>) {
     // The create and these 18 setters leave five records inline, room for more: only the
     // object's `_spilled` can send the retry below to look outside.
     for n in 0..17 {
-        runtime
-            .set_field(
-                &InvocationId::new(),
-                "Counter",
-                "c",
-                "note",
-                json!(format!("later {n}")),
-            )
-            .await
-            .expect("a setter");
+        set_note(&runtime, json!(format!("later {n}"))).await;
     }
     let item = raw(store.as_ref(), "c").await;
     assert!(
