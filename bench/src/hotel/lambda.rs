@@ -39,22 +39,37 @@ pub fn emulator() -> Result<String, BoxError> {
     run_script("lambda", "url")
 }
 
+/// When `path` was last modified (the epoch when that cannot be read).
+fn modified(path: &std::path::Path) -> std::time::SystemTime {
+    std::fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .unwrap_or(std::time::UNIX_EPOCH)
+}
+
 /// The function binary `name` of `package`, beside this benchmark's own executable (built
-/// with the same profile); built with cargo first when it is not there.
+/// with the same profile); built with cargo first when it is not there, and a warning
+/// when it is older than the benchmark (it may hold an older runtime).
 pub fn binary(package: &str, name: &str) -> Result<PathBuf, BoxError> {
     let here = std::env::current_exe()?;
     let dir = here
         .parent()
         .ok_or("the benchmark's executable has no directory")?;
     let path = dir.join(name);
-    if path.exists() {
-        return Ok(path);
-    }
     let profile = dir
         .file_name()
         .and_then(|profile| profile.to_str())
         .unwrap_or("debug");
     let profile = if profile == "debug" { "dev" } else { profile };
+    if path.exists() {
+        if modified(&path) < modified(&here) {
+            eprintln!(
+                "warning: {name} is older than this benchmark; if the runtime or the hotel \
+                 code changed since it was built, rebuild it: `cargo build --profile \
+                 {profile} -p {package} --bin {name}`"
+            );
+        }
+        return Ok(path);
+    }
     eprintln!("building {name} ({profile} profile)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
