@@ -304,8 +304,10 @@ const READ_ONLY: [&str; 5] = [
 /// its object's collection, and reads the two apart. The reservations `reserve` sees are
 /// cached when its room's collection was proved by an earlier `reserve`.
 /// A `Register` over a deleted user takes two: its commit, taking the user absent, is
-/// refused by the tombstone, which it then writes over.
-const ROUND_TRIPS: [&str; 31] = [
+/// refused by the tombstone, which it then writes over. `reserve` presumes its guest
+/// exists and checks it in its commit; a refused `Overlap` takes three when it comes
+/// after a missing guest, which turns the presumption off for a while.
+const ROUND_TRIPS: [&str; 32] = [
     "DeleteUser Done (first): 3 / 2",
     "DeleteUser Refused(NotFound(User)): 1 / 1",
     "GetHotels Hotels (first): 2 / 2",
@@ -331,9 +333,10 @@ const ROUND_TRIPS: [&str; 31] = [
     "Reserve Refused(InvalidDates): 2 / 1",
     "Reserve Refused(NotFound(Room)): 1 / 1",
     "Reserve Refused(NotFound(User)): 3 / 2",
+    "Reserve Refused(Overlap): 2 / 2",
     "Reserve Refused(Overlap): 3 / 2",
-    "Reserve Reserved (first): 4 / 2",
-    "Reserve Reserved: 3 / 2",
+    "Reserve Reserved (first): 3 / 2",
+    "Reserve Reserved: 2 / 2",
     "SetRate Done (first): 1 / 1",
     "SetRate Refused(NotFound(Hotel)): 1 / 1",
     "SetRate Refused(Validation): 0 / 0",

@@ -17,9 +17,8 @@ pub const RECORD_PREFIX: &str = "inv#";
 /// The sort-key prefix of a page of spilled result records:
 /// `!inv#<order key of its newest record>#<the object's version it was spilled at>` (see
 /// `records`). Pages sort before the object's item, so reading an object with its
-/// collection starts past them ([`PAST_SPILLS`]), and by their newest record, so a
-/// record is found from the first page whose newest record is not older
-/// ([`spill_start`]).
+/// collection starts past them, and by their newest record, so a record is found from
+/// the first page whose newest record is not older.
 pub const SPILL_PREFIX: &str = "!inv#";
 
 /// A sort key past every page of spilled records and before the object's item (`#`).

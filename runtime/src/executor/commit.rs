@@ -34,6 +34,9 @@ pub(crate) struct Commit {
     pub(crate) record_apart: bool,
     /// The collections the write proves once it succeeds, for the collection cache.
     pub(crate) proved: Vec<Proved>,
+    /// The operations that check objects presumed to exist: the failure of one of them
+    /// means the presumption was wrong, not that another call won a race.
+    pub(crate) presumed: Vec<(usize, ObjectRef)>,
 }
 
 /// Builds the write for `ctx` with `outcome` recorded on its target; `what` names the
@@ -52,8 +55,14 @@ pub(crate) async fn prepare(
     enforce_readonly(ctx)?;
     enforce_field_rules(ctx)?;
     // Objects whose collections changed are read (batched) so that a bump is conditioned
-    // on the version seen and never lands on a tombstone or an absent item.
-    let bumped: Vec<ObjectRef> = ctx.bumps.iter().cloned().collect();
+    // on the version seen and never lands on a tombstone or an absent item; one presumed
+    // to exist is bumped on the condition that it is live instead.
+    let bumped: Vec<ObjectRef> = ctx
+        .bumps
+        .iter()
+        .filter(|object| !ctx.presumed.objects.contains(*object))
+        .cloned()
+        .collect();
     ctx.entries(&bumped).await?;
     let commit = operations(ctx, outcome);
     if commit.ops.len() > MAX_WRITE_OPS {
@@ -269,7 +278,8 @@ fn enforce_field_rules(ctx: &Ctx) -> Result<(), Error> {
 
 /// The write operations: the target's record first when it is kept apart (so that a
 /// duplicate is the first condition to fail), then one per object, a page of spilled
-/// records when an object's inline records overflow, and one per edge and message.
+/// records when an object's inline records overflow, one per object presumed to exist,
+/// and one per edge and message.
 fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
     let config = &ctx.env.config;
     let now = config.clock.now_ms();
@@ -344,6 +354,26 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
         });
     }
     ops.append(&mut pages);
+    let mut presumed = Vec::new();
+    for object in &ctx.presumed.objects {
+        presumed.push((ops.len(), object.clone()));
+        let key = object_key(&ctx.env.schema, object);
+        ops.push(if ctx.bumps.contains(object) {
+            WriteOp::Update {
+                key,
+                update: Update {
+                    bump_version: true,
+                    ..Update::default()
+                },
+                condition: Condition::Live,
+            }
+        } else {
+            WriteOp::Check {
+                key,
+                condition: Condition::Live,
+            }
+        });
+    }
     for (key, edge) in &ctx.edges {
         ops.push(match edge {
             Some(item) => WriteOp::Put {
@@ -365,6 +395,7 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
         ops,
         record_apart,
         proved,
+        presumed,
     }
 }
 

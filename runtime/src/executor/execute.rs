@@ -62,6 +62,12 @@ enum Attempt {
     /// commit (a retry's stored outcome may be there): run again on this item, or on a read
     /// of it when the store did not hand it back.
     Present(Option<Item>),
+    /// An object presumed to exist is not there: run again on the target as this attempt
+    /// read it and on the object as found (the store reported it, or a read did).
+    Unpresumed {
+        target: Option<Item>,
+        found: Option<(ObjectRef, Option<Item>)>,
+    },
 }
 
 /// The mutating path: read, dedup, run, commit, retry on conflict.
@@ -83,9 +89,21 @@ pub(crate) async fn mutate(
             Operation::Create { .. } if !env.apart.ever(&target) => TargetRead::AssumeAbsent,
             _ => TargetRead::Read,
         };
+        let mut presume = match &operation {
+            Operation::Method { name, .. } => {
+                env.presumptions.allowed(&target.type_name, name, accepted)
+            }
+            _ => false,
+        };
+        // An object an earlier attempt found missing, as found.
+        let mut known: Option<(ObjectRef, Option<Item>)> = None;
         let mut attempt = 1;
         while attempt <= config.max_attempts {
             let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), false);
+            ctx.presumed.enabled = presume;
+            if let Some((object, item)) = known.take() {
+                ctx.assume(&object, item)?;
+            }
             match attempt_once(
                 &mut ctx,
                 &operation,
@@ -106,6 +124,20 @@ pub(crate) async fn mutate(
                 Attempt::Present(item) => {
                     tracing::debug!("the object to create may be there; running on it");
                     read = item.map_or(TargetRead::Read, TargetRead::Reported);
+                }
+                // Not a race either: an object presumed to exist is not there. Once.
+                Attempt::Unpresumed {
+                    target: item,
+                    found,
+                } => {
+                    tracing::debug!("an object presumed to exist is not; running again");
+                    if let Operation::Method { name, .. } = &operation {
+                        let now = config.clock.now_ms();
+                        env.presumptions.refuted(&target.type_name, name, now);
+                    }
+                    presume = false;
+                    read = item.map_or(TargetRead::Read, TargetRead::Reported);
+                    known = found;
                 }
             }
         }
@@ -175,6 +207,12 @@ async fn attempt_once(
         }
     }
     let outcome = records::recordable(run(ctx, operation).await, &describe(&target, operation));
+    if let Some(found) = ctx.presumed.refuted.take() {
+        return Ok(Attempt::Unpresumed {
+            target: first_read(ctx, &target),
+            found: Some(found),
+        });
+    }
     if assumed && outcome.is_err() {
         // A failure may be a retry's, whose stored outcome a read would have found.
         return Ok(Attempt::Present(None));
@@ -214,6 +252,20 @@ async fn attempt_once(
             Ok(Attempt::Present(current))
         }
         Err(StoreError::ConditionFailed {
+            index: Some(index),
+            current,
+        }) if commit.presumed.iter().any(|(at, _)| *at == index) => {
+            let found = commit
+                .presumed
+                .into_iter()
+                .find(|(at, _)| *at == index)
+                .map(|(_, object)| (object, current));
+            Ok(Attempt::Unpresumed {
+                target: first_read(ctx, &target),
+                found,
+            })
+        }
+        Err(StoreError::ConditionFailed {
             index: Some(0),
             current,
         }) if commit.record_apart => Ok(Attempt::Done(
@@ -224,6 +276,14 @@ async fn attempt_once(
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The target's item as `ctx` first read it, to run on again: its commit is conditioned on
+/// that version, so a stale one costs a race, never a wrong answer.
+fn first_read(ctx: &Ctx, target: &ObjectRef) -> Option<Item> {
+    ctx.objects
+        .get(target)
+        .and_then(|entry| entry.original.clone())
 }
 
 /// The answer to an invocation that ends without a commit: its stored outcome when it is

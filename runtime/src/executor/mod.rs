@@ -27,7 +27,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub(crate) use self::context::typed_members;
-use self::context::{ApartHints, CollectionCache, Env, ReadHints};
+use self::context::{ApartHints, CollectionCache, Env, Presumptions, ReadHints};
 pub use self::context::{Ctx, ObjectHandler};
 pub use self::delivery::OutboxCollector;
 use self::execute::{is_cascade, mutate, read_only, Operation};
@@ -74,6 +74,7 @@ impl RuntimeBuilder {
                 handlers: self.handlers,
                 config: self.config,
                 apart: ApartHints::default(),
+                presumptions: Presumptions::default(),
                 collections,
                 reads: ReadHints::default(),
             }),

@@ -98,6 +98,8 @@ pub enum Condition {
     Absent,
     /// The item exists and its `_v` equals this version.
     Version(u64),
+    /// The item exists and is not a tombstone.
+    Live,
     /// The item exists, is not a tombstone, and holds no result for this invocation id.
     LiveWithout(String),
     /// Like [`Condition::LiveWithout`], and the item holds inline every record that sorts
@@ -672,6 +674,7 @@ pub fn condition_holds(condition: &Condition, current: Option<&Item>) -> bool {
             None => *version == 0,
             Some(value) => is_number(value, *version),
         }),
+        Condition::Live => current.is_some_and(|item| !item.contains_key(DELETED)),
         Condition::LiveWithout(invocation) => {
             current.is_some_and(|item| live_without(item, invocation))
         }

@@ -473,7 +473,8 @@ impl ObjectHandler for Rooms {
     }
 }
 
-/// `Student { courses: [Course] @hasMany(students) }` with `enrolIfRoom(course, capacity)`.
+/// `Student { courses: [Course] @hasMany(students) }` with `enrolIfRoom(course, capacity)`
+/// and `joinCourse(course, peek?)`.
 pub struct Students;
 
 #[async_trait]
@@ -499,6 +500,20 @@ impl ObjectHandler for Students {
                 }
                 ctx.add_to("Student", &this.id, "courses", &course).await?;
                 Ok(Value::Null)
+            }
+            // Joins `course` if it exists; with `peek`, answers its fields (a read after the
+            // existence check), else whether it joined.
+            "joinCourse" => {
+                let course = text(&args, "course")?.to_string();
+                if !ctx.exists("Course", &course).await? {
+                    return Err(Error::not_found("Course", &course));
+                }
+                ctx.add_to("Student", &this.id, "courses", &course).await?;
+                if args.get("peek") == Some(&json!(true)) {
+                    let fields = ctx.load("Course", &course).await?;
+                    return Ok(fields.map_or(Value::Null, Value::Object));
+                }
+                Ok(json!(true))
             }
             _ => Err(unknown(method)),
         }

@@ -232,8 +232,14 @@ impl Ctx {
     ) -> Result<(), Error> {
         let this = ObjectRef::new(type_name, id);
         let that = ObjectRef::new(target, other);
-        self.entries(&[this.clone(), that.clone()]).await?;
-        for object in [&this, &that] {
+        // A side presumed to exist stays unread: linking it needs only its key.
+        let unread: Vec<ObjectRef> = [&this, &that]
+            .into_iter()
+            .filter(|object| !self.presumed.objects.contains(*object))
+            .cloned()
+            .collect();
+        self.entries(&unread).await?;
+        for object in &unread {
             if self
                 .objects
                 .get(object)

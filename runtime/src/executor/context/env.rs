@@ -1,6 +1,7 @@
 //! What every context of one runtime shares: the store, the schema, the handlers of the
 //! object types, the settings, a hint of which objects keep large records apart, the
-//! collections a commit last proved, and which methods read their object's collection.
+//! methods whose presumption that an object exists failed, the collections a commit last
+//! proved, and which methods read their object's collection.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use super::cache::CollectionCache;
 use super::partition::ReadHints;
+use super::presumed::Presumptions;
 use super::Ctx;
 use crate::config::Config;
 use crate::error::Error;
@@ -50,6 +52,7 @@ pub(crate) struct Env {
     pub(crate) handlers: BTreeMap<String, Arc<dyn ObjectHandler>>,
     pub(crate) config: Config,
     pub(crate) apart: ApartHints,
+    pub(crate) presumptions: Presumptions,
     pub(crate) collections: CollectionCache,
     pub(crate) reads: ReadHints,
 }

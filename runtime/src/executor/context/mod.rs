@@ -5,14 +5,16 @@
 //!
 //! This file holds the context and its reads, nested and asynchronous calls;
 //! `changes` the buffered changes; `collections` collection reads; `partition` an object
-//! read with its collection in one query; `cache` the collections a commit proved; `env`
-//! what every context of a runtime shares.
+//! read with its collection in one query; `cache` the collections a commit proved;
+//! `presumed` objects taken to exist without a read; `env` what every context of a
+//! runtime shares.
 
 mod cache;
 mod changes;
 mod collections;
 mod env;
 mod partition;
+mod presumed;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -23,6 +25,7 @@ pub(crate) use self::cache::{proved_by, typed_members, CollectionCache, Proved, 
 pub use self::env::ObjectHandler;
 pub(crate) use self::env::{ApartHints, Env};
 pub(crate) use self::partition::{collection_to_read_with, ReadHints};
+pub(crate) use self::presumed::{Presumed, Presumptions};
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::layout::{live_fields, object_key};
@@ -124,6 +127,8 @@ pub struct Ctx {
     pub(crate) prefetched: Vec<partition::Prefetched>,
     /// True once the method read its own object's collection (see `partition`).
     pub(crate) read_own_collection: bool,
+    /// Objects taken to exist without a read (see `presumed`).
+    pub(crate) presumed: Presumed,
 }
 
 impl Ctx {
@@ -148,6 +153,7 @@ impl Ctx {
             seen: Vec::new(),
             prefetched: Vec::new(),
             read_own_collection: false,
+            presumed: Presumed::default(),
         }
     }
 
@@ -200,6 +206,7 @@ impl Ctx {
             let item = self.env.store.get(&key).await?;
             self.objects
                 .insert(object.clone(), Entry::from_stored(item));
+            self.settle(object);
         }
         self.objects
             .get_mut(object)
@@ -239,7 +246,9 @@ impl Ctx {
             .collect();
         let items = self.env.store.batch_get(&keys).await?;
         for (object, item) in missing.into_iter().zip(items) {
-            self.objects.insert(object, Entry::from_stored(item));
+            self.objects
+                .insert(object.clone(), Entry::from_stored(item));
+            self.settle(&object);
         }
         Ok(())
     }
@@ -258,8 +267,12 @@ impl Ctx {
         Ok(self.entry(&object).await?.fields.clone())
     }
 
-    /// True when the object exists.
+    /// True when the object exists. In a changing call, an object of a mutable type that the call has not read is
+    /// presumed to exist and checked at commit instead (see `presumed`).
     pub async fn exists(&mut self, type_name: &str, id: &str) -> Result<bool, Error> {
+        if self.presume(&ObjectRef::new(type_name, id)) {
+            return Ok(true);
+        }
         Ok(self.load(type_name, id).await?.is_some())
     }
 

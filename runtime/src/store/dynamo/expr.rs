@@ -68,6 +68,13 @@ impl Expr {
                 }
                 Some(format!("{v} = {value}"))
             }
+            Condition::Live => {
+                let pk = self.name("#pk", PK);
+                let del = self.name("#del", DELETED);
+                Some(format!(
+                    "attribute_exists({pk}) AND attribute_not_exists({del})"
+                ))
+            }
             Condition::LiveWithout(invocation) => Some(self.live_without(invocation)),
             Condition::InlineRoom {
                 invocation,
