@@ -20,6 +20,7 @@ on_both_stores!(
     a_missing_object_is_found_missing_at_commit,
     a_deleted_object_is_found_missing_at_commit,
     a_later_read_settles_a_presumption,
+    a_read_while_the_commit_is_built_settles_a_presumption,
     a_method_whose_presumption_failed_reads_first_for_a_while,
 );
 
@@ -138,6 +139,28 @@ async fn a_later_read_settles_a_presumption(store: Arc<dyn Store>) {
     assert_eq!(answer, Err(Error::not_found("Course", "nope")));
     assert_eq!(round_trips, 3);
     assert_eq!(members(&fresh, "Student", "s", "courses").await, ["c"]);
+}
+
+/// A method that creates what it finds missing, then points a child at it: the commit's
+/// own read of the new parent finds it absent, and the call runs again, creating it.
+async fn a_read_while_the_commit_is_built_settles_a_presumption(store: Arc<dyn Store>) {
+    let runtime = samples::runtime(store.clone(), Config::default()).await;
+    make(&runtime, "Counter", "c", json!({ "count": 0 })).await;
+    make(&runtime, "Doc", "d", json!({})).await;
+    let invocation = call(
+        "Counter",
+        "c",
+        "fileInto",
+        json!({ "doc": "d", "folder": "f" }),
+    );
+    assert_eq!(runtime.invoke(&invocation).await, Ok(Value::Null));
+    assert!(runtime.exists("Folder", "f").await.expect("a read"));
+    assert_eq!(members(&runtime, "Folder", "f", "docs").await, ["d"]);
+    assert_eq!(
+        runtime.invoke(&invocation).await,
+        Ok(Value::Null),
+        "its retry"
+    );
 }
 
 async fn a_method_whose_presumption_failed_reads_first_for_a_while(store: Arc<dyn Store>) {

@@ -56,10 +56,11 @@ pub(crate) fn queue_cascade(ctx: &mut Ctx, object: &ObjectRef) {
 }
 
 /// How many operations a cascade may add to `ctx`'s commit: the limit, less what the
-/// objects already held take and what is reserved for the target, the outbox and a
+/// objects already held or presumed to exist take and what is reserved for the target, the outbox and a
 /// continuation message.
 pub(crate) fn cascade_budget(ctx: &Ctx) -> usize {
-    (MAX_WRITE_OPS - RESERVED_OPS).saturating_sub(ctx.objects.len())
+    let objects = ctx.objects.len() + ctx.presumed.objects.len();
+    (MAX_WRITE_OPS - RESERVED_OPS).saturating_sub(objects)
 }
 
 /// Removes up to `budget` operations' worth of `object`'s relationships; true when some

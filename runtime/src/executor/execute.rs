@@ -66,7 +66,7 @@ enum Attempt {
     /// read it and on the object as found (the store reported it, or a read did).
     Unpresumed {
         target: Option<Item>,
-        found: Option<(ObjectRef, Option<Item>)>,
+        found: (ObjectRef, Option<Item>),
     },
 }
 
@@ -95,10 +95,13 @@ pub(crate) async fn mutate(
             }
             _ => false,
         };
-        // An object an earlier attempt found missing, as found.
+        // An object an earlier attempt found missing, as found, and whether the target is
+        // taken as that attempt read it.
         let mut known: Option<(ObjectRef, Option<Item>)> = None;
+        let mut stale = false;
         let mut attempt = 1;
         while attempt <= config.max_attempts {
+            let stale_target = std::mem::take(&mut stale);
             let mut ctx = Ctx::new(env.clone(), id.clone(), target.clone(), false);
             ctx.presumed.enabled = presume;
             if let Some((object, item)) = known.take() {
@@ -112,6 +115,9 @@ pub(crate) async fn mutate(
             .await?
             {
                 Attempt::Done(outcome) => return outcome,
+                // An answer without a commit from a target read before a refused commit may
+                // be stale (a duplicate may have committed since): read it again first.
+                Attempt::Unrecorded(_) if stale_target => read = TargetRead::Read,
                 Attempt::Unrecorded(error) => {
                     return answer_unrecorded(env, &target, id, error).await
                 }
@@ -136,8 +142,9 @@ pub(crate) async fn mutate(
                         env.presumptions.refuted(&target.type_name, name, now);
                     }
                     presume = false;
+                    stale = item.is_some();
                     read = item.map_or(TargetRead::Read, TargetRead::Reported);
-                    known = found;
+                    known = Some(found);
                 }
             }
         }
@@ -210,7 +217,7 @@ async fn attempt_once(
     if let Some(found) = ctx.presumed.refuted.take() {
         return Ok(Attempt::Unpresumed {
             target: first_read(ctx, &target),
-            found: Some(found),
+            found,
         });
     }
     if assumed && outcome.is_err() {
@@ -226,7 +233,15 @@ async fn attempt_once(
             return Err(error.clone());
         }
     }
-    let commit = match commit::prepare(ctx, &outcome, &describe(&target, operation)).await {
+    let prepared = commit::prepare(ctx, &outcome, &describe(&target, operation)).await;
+    // Building the commit reads too (new parents, children to unlink).
+    if let Some(found) = ctx.presumed.refuted.take() {
+        return Ok(Attempt::Unpresumed {
+            target: first_read(ctx, &target),
+            found,
+        });
+    }
+    let commit = match prepared {
         Ok(commit) => commit,
         Err(error) if assumed && is_final(&error) => return Ok(Attempt::Present(None)),
         Err(error) if is_final(&error) => return Ok(Attempt::Unrecorded(error)),
@@ -255,15 +270,17 @@ async fn attempt_once(
             index: Some(index),
             current,
         }) if commit.presumed.iter().any(|(at, _)| *at == index) => {
-            let found = commit
+            let object = commit
                 .presumed
                 .into_iter()
-                .find(|(at, _)| *at == index)
-                .map(|(_, object)| (object, current));
-            Ok(Attempt::Unpresumed {
-                target: first_read(ctx, &target),
-                found,
-            })
+                .find_map(|(at, object)| (at == index).then_some(object));
+            match object {
+                Some(object) => Ok(Attempt::Unpresumed {
+                    target: first_read(ctx, &target),
+                    found: (object, current),
+                }),
+                None => Ok(Attempt::Raced),
+            }
         }
         Err(StoreError::ConditionFailed {
             index: Some(0),

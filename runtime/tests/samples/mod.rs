@@ -292,6 +292,15 @@ impl ObjectHandler for Counters {
                 let _ignored = ctx.set(&type_name, &id, "touched", json!(true)).await;
                 Ok(Value::Null)
             }
+            // Files doc `doc` into folder `folder`, creating the folder when it is missing.
+            "fileInto" => {
+                let (doc, folder) = (text(&args, "doc")?, text(&args, "folder")?);
+                if !ctx.exists("Folder", folder).await? {
+                    ctx.create("Folder", folder, fields(json!({}))).await?;
+                }
+                ctx.set("Doc", doc, "folder", json!(folder)).await?;
+                Ok(Value::Null)
+            }
             // Calls a failing method of `other`, carries on, and increments this counter.
             "tryOther" => {
                 let other = text(&args, "other")?.to_string();

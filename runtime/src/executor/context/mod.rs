@@ -221,10 +221,14 @@ impl Ctx {
         item: Option<Item>,
     ) -> Result<&mut Entry, Error> {
         self.type_of(&object.type_name)?;
-        Ok(self
-            .objects
-            .entry(object.clone())
-            .or_insert_with(|| Entry::from_stored(item)))
+        if !self.objects.contains_key(object) {
+            self.objects
+                .insert(object.clone(), Entry::from_stored(item));
+            self.settle(object);
+        }
+        self.objects
+            .get_mut(object)
+            .ok_or_else(|| Error::validation("internal: an object vanished from the context"))
     }
 
     /// Reads several objects with batched gets (those not read yet).
