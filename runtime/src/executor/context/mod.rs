@@ -204,17 +204,14 @@ impl Ctx {
             self.type_of(&object.type_name)?;
             let key = object_key(&self.env.schema, object);
             let item = self.env.store.get(&key).await?;
-            self.objects
-                .insert(object.clone(), Entry::from_stored(item));
-            self.settle(object);
+            return self.assume(object, item);
         }
-        self.objects
-            .get_mut(object)
-            .ok_or_else(|| Error::validation("internal: an object vanished from the context"))
+        self.held(object)
     }
 
     /// Puts `object` into the context as stored `item` without reading it: taken to be
-    /// absent (`None`), or as the store handed it back.
+    /// absent (`None`), or as the store handed it back. An object already held stays as
+    /// it is.
     pub(crate) fn assume(
         &mut self,
         object: &ObjectRef,
@@ -226,6 +223,11 @@ impl Ctx {
                 .insert(object.clone(), Entry::from_stored(item));
             self.settle(object);
         }
+        self.held(object)
+    }
+
+    /// The entry of an object the context holds.
+    fn held(&mut self, object: &ObjectRef) -> Result<&mut Entry, Error> {
         self.objects
             .get_mut(object)
             .ok_or_else(|| Error::validation("internal: an object vanished from the context"))
