@@ -7,12 +7,13 @@
 //! `changes` the buffered changes; `collections` collection reads; `partition` an object
 //! read with its collection in one query; `cache` the collections a commit proved;
 //! `presumed` objects taken to exist without a read; `env` what every context of a
-//! runtime shares.
+//! runtime shares; `method_hints` what the runtime remembers per method.
 
 mod cache;
 mod changes;
 mod collections;
 mod env;
+mod method_hints;
 mod partition;
 mod presumed;
 

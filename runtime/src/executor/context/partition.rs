@@ -12,20 +12,14 @@
 //! out), it reads that object the usual way. When records fill the first page, the
 //! collection is read the usual way after it; the answer is the same.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-
 use super::cache::Members;
 use super::collections::{members_of, stored_edges};
+use super::method_hints::MethodHints;
 use super::{Ctx, Entry, Env};
 use crate::error::Error;
 use crate::invocation::ObjectRef;
 use crate::layout::{edge_key, OBJECT_SK, PAST_SPILLS, RECORD_PREFIX};
 use crate::schema::{ObjectType, Relation};
-
-/// The most methods [`ReadHints`] remembers; past this it forgets them all (method names
-/// come from callers, so a bad caller must not grow it without end).
-const MAX_HINTS: usize = 4_096;
 
 /// The one collection of `object_type` whose edges live in its partition, when it keeps
 /// exactly one there.
@@ -41,41 +35,22 @@ pub(crate) fn only_collection(object_type: &ObjectType) -> Option<&str> {
 }
 
 /// Which methods read their own object's collection, as their last call on this runtime
-/// did: those calls read the object with the collection. Looked up on every call, so
-/// without allocating, and changed only when a method changes its mind.
+/// did: those calls read the object with the collection. Changed only when a method
+/// changes its mind.
 #[derive(Debug, Default)]
-pub(crate) struct ReadHints(RwLock<HashMap<String, HashMap<String, bool>>>);
+pub(crate) struct ReadHints(MethodHints<bool>);
 
 impl ReadHints {
     /// True when the last call of `type_name.method` read its object's collection.
     pub(crate) fn reads_collection(&self, type_name: &str, method: &str) -> bool {
-        self.0
-            .read()
-            .map(|hints| {
-                hints
-                    .get(type_name)
-                    .and_then(|methods| methods.get(method))
-                    .copied()
-                    .unwrap_or(false)
-            })
-            .unwrap_or(false)
+        self.0.get(type_name, method).unwrap_or(false)
     }
 
     /// Remembers whether a call of `type_name.method` read its object's collection.
     pub(crate) fn learn(&self, type_name: &str, method: &str, read: bool) {
-        if self.reads_collection(type_name, method) == read {
-            return;
+        if self.reads_collection(type_name, method) != read {
+            self.0.set(type_name, method, read);
         }
-        let Ok(mut hints) = self.0.write() else {
-            return;
-        };
-        if hints.values().map(HashMap::len).sum::<usize>() >= MAX_HINTS {
-            hints.clear();
-        }
-        hints
-            .entry(type_name.to_string())
-            .or_default()
-            .insert(method.to_string(), read);
     }
 }
 
@@ -240,19 +215,5 @@ mod tests {
         assert!(!hints.reads_collection("Room", "peek"));
         hints.learn("Room", "book", false);
         assert!(!hints.reads_collection("Room", "book"));
-    }
-
-    #[test]
-    fn hints_stay_bounded() {
-        let hints = ReadHints::default();
-        for n in 0..=MAX_HINTS {
-            hints.learn("Room", &format!("m{n}"), true);
-        }
-        let held = hints
-            .0
-            .read()
-            .map(|held| held.values().map(HashMap::len).sum::<usize>())
-            .unwrap_or(usize::MAX);
-        assert!(held <= MAX_HINTS, "{held}");
     }
 }

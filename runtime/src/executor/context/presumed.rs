@@ -16,16 +16,12 @@
 //! runtime for [`PRESUME_AGAIN_AFTER_MS`]: a method that creates what it finds missing
 //! pays for it now and then, and one bad request does not turn presumption off for good.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::RwLock;
+use std::collections::BTreeSet;
 
+use super::method_hints::MethodHints;
 use super::Ctx;
 use crate::invocation::ObjectRef;
 use crate::store::Item;
-
-/// The most methods [`Presumptions`] remembers; past this it forgets them all (method
-/// names come from callers).
-const MAX_REFUTED: usize = 4_096;
 
 /// How long after a failed presumption a method is run reading first, in milliseconds.
 pub(crate) const PRESUME_AGAIN_AFTER_MS: u64 = 10_000;
@@ -41,34 +37,23 @@ pub(crate) struct Presumed {
     pub(crate) refuted: Option<(ObjectRef, Option<Item>)>,
 }
 
-/// When a presumption of each method (`Type.method`) last failed on this runtime, in
-/// milliseconds since the epoch; shared by every context of one runtime.
+/// When a presumption of each method last failed on this runtime, in milliseconds since
+/// the epoch; shared by every context of one runtime.
 #[derive(Debug, Default)]
-pub(crate) struct Presumptions(RwLock<HashMap<(String, String), u64>>);
+pub(crate) struct Presumptions(MethodHints<u64>);
 
 impl Presumptions {
     /// True unless a presumption of `type_name.method` failed in the
     /// [`PRESUME_AGAIN_AFTER_MS`] before `now_ms`.
     pub(crate) fn allowed(&self, type_name: &str, method: &str, now_ms: u64) -> bool {
-        let key = (type_name.to_string(), method.to_string());
         self.0
-            .read()
-            .map(|refuted| {
-                refuted
-                    .get(&key)
-                    .is_none_or(|at| now_ms.saturating_sub(*at) >= PRESUME_AGAIN_AFTER_MS)
-            })
-            .unwrap_or(false)
+            .get(type_name, method)
+            .is_none_or(|at| now_ms.saturating_sub(at) >= PRESUME_AGAIN_AFTER_MS)
     }
 
     /// Remembers that a presumption of `type_name.method` failed at `now_ms`.
     pub(crate) fn refuted(&self, type_name: &str, method: &str, now_ms: u64) {
-        if let Ok(mut refuted) = self.0.write() {
-            if refuted.len() >= MAX_REFUTED {
-                refuted.clear();
-            }
-            refuted.insert((type_name.to_string(), method.to_string()), now_ms);
-        }
+        self.0.set(type_name, method, now_ms);
     }
 }
 
