@@ -215,10 +215,7 @@ async fn attempt_once(
     }
     let outcome = records::recordable(run(ctx, operation).await, &describe(&target, operation));
     if let Some(found) = ctx.presumed.refuted.take() {
-        return Ok(Attempt::Unpresumed {
-            target: first_read(ctx, &target),
-            found,
-        });
+        return Ok(unpresumed(ctx, &target, found));
     }
     if assumed && outcome.is_err() {
         // A failure may be a retry's, whose stored outcome a read would have found.
@@ -236,10 +233,7 @@ async fn attempt_once(
     let prepared = commit::prepare(ctx, &outcome, &describe(&target, operation)).await;
     // Building the commit reads too (new parents, children to unlink).
     if let Some(found) = ctx.presumed.refuted.take() {
-        return Ok(Attempt::Unpresumed {
-            target: first_read(ctx, &target),
-            found,
-        });
+        return Ok(unpresumed(ctx, &target, found));
     }
     let commit = match prepared {
         Ok(commit) => commit,
@@ -274,13 +268,9 @@ async fn attempt_once(
                 .presumed
                 .into_iter()
                 .find_map(|(at, object)| (at == index).then_some(object));
-            match object {
-                Some(object) => Ok(Attempt::Unpresumed {
-                    target: first_read(ctx, &target),
-                    found: (object, current),
-                }),
-                None => Ok(Attempt::Raced),
-            }
+            Ok(object.map_or(Attempt::Raced, |object| {
+                unpresumed(ctx, &target, (object, current))
+            }))
         }
         Err(StoreError::ConditionFailed {
             index: Some(0),
@@ -295,12 +285,15 @@ async fn attempt_once(
     }
 }
 
-/// The target's item as `ctx` first read it, to run on again: its commit is conditioned on
-/// that version, so a stale one costs a race, never a wrong answer.
-fn first_read(ctx: &Ctx, target: &ObjectRef) -> Option<Item> {
-    ctx.objects
+/// The attempt's end when the object `found` (as found) was presumed to exist and is not:
+/// run again on the target's item as `ctx` first read it — the next commit is conditioned
+/// on that version, so a stale one costs a race, never a wrong answer.
+fn unpresumed(ctx: &Ctx, target: &ObjectRef, found: (ObjectRef, Option<Item>)) -> Attempt {
+    let target = ctx
+        .objects
         .get(target)
-        .and_then(|entry| entry.original.clone())
+        .and_then(|entry| entry.original.clone());
+    Attempt::Unpresumed { target, found }
 }
 
 /// The answer to an invocation that ends without a commit: its stored outcome when it is
