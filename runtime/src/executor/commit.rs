@@ -359,14 +359,7 @@ fn operations(ctx: &Ctx, outcome: &Result<Value, Error>) -> Commit {
         presumed.push((ops.len(), object.clone()));
         let key = object_key(&ctx.env.schema, object);
         ops.push(if ctx.bumps.contains(object) {
-            WriteOp::Update {
-                key,
-                update: Update {
-                    bump_version: true,
-                    ..Update::default()
-                },
-                condition: Condition::Live,
-            }
+            bump(key, Condition::Live)
         } else {
             WriteOp::Check {
                 key,
@@ -410,19 +403,24 @@ fn read_only_op(
     condition: Condition,
 ) -> Option<WriteOp> {
     if ctx.bumps.contains(object) && entry.fields.is_some() {
-        let update = Update {
-            bump_version: true,
-            ..Update::default()
-        };
-        Some(WriteOp::Update {
-            key,
-            update,
-            condition,
-        })
+        Some(bump(key, condition))
     } else if needs_check(ctx, object, entry) {
         Some(WriteOp::Check { key, condition })
     } else {
         None
+    }
+}
+
+/// A version bump of the item at `key`, on `condition`.
+fn bump(key: Key, condition: Condition) -> WriteOp {
+    let update = Update {
+        bump_version: true,
+        ..Update::default()
+    };
+    WriteOp::Update {
+        key,
+        update,
+        condition,
     }
 }
 
