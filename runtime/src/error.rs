@@ -65,6 +65,15 @@ pub enum Error {
         /// What the store said.
         message: String,
     },
+    /// The method's code panicked. Nothing the call did was committed, and the runtime
+    /// and other calls go on. The same call would panic again, so it is not retried.
+    #[error("{call} panicked: {message}")]
+    Panicked {
+        /// The call, e.g. ``Room `r1`.reserve``.
+        call: String,
+        /// The panic's message.
+        message: String,
+    },
 }
 
 impl Error {

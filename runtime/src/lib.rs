@@ -17,6 +17,7 @@ mod executor;
 pub mod invocation;
 pub mod lambda;
 pub mod layout;
+pub mod limits;
 mod object_id;
 mod records;
 pub mod request;

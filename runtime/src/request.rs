@@ -97,6 +97,7 @@ impl Runtime {
     /// Answers a request: the one entry point of every transport.
     pub async fn handle(&self, request: &Request) -> Result<Value, Error> {
         let (id, type_name, object) = (&request.id, &request.type_name, &request.object);
+        self.check_call(id, type_name, object)?;
         match &request.call {
             Call::Method { method, args } => {
                 let invocation = Invocation {
@@ -150,6 +151,17 @@ impl Runtime {
                         .collect(),
                 ))
             }
+        }
+    }
+
+    /// Answers a request as it arrives over a transport, as JSON: a payload that is not a
+    /// [`Request`] is answered with a validation error that says what is wrong with it.
+    pub async fn handle_json(&self, payload: Value) -> Reply {
+        match serde_json::from_value::<Request>(payload) {
+            Ok(request) => self.handle(&request).await.into(),
+            Err(error) => Reply::Error(Error::validation(format!(
+                "the payload is not a nubes request: {error}"
+            ))),
         }
     }
 

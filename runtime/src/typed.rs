@@ -28,6 +28,17 @@ pub fn decode_args<T: DeserializeOwned>(what: impl Display, args: Value) -> Resu
     decode(what, args)
 }
 
+/// Checks that `args` decode as a `T` (`null` as no arguments), without keeping them:
+/// what a handler does before a call reads or writes anything.
+pub fn check_args<T: DeserializeOwned>(what: impl Display, args: &Value) -> Result<(), Error> {
+    let result = if args.is_null() {
+        T::deserialize(&Value::Object(Item::new())).map(drop)
+    } else {
+        T::deserialize(args).map(drop)
+    };
+    result.map_err(|error| Error::validation(format!("{what}: {error}")))
+}
+
 /// Writes `value` as JSON (arguments, results); `what` names it in the error.
 pub fn encode<T: Serialize + ?Sized>(what: impl Display, value: &T) -> Result<Value, Error> {
     serde_json::to_value(value).map_err(|error| Error::validation(format!("{what}: {error}")))

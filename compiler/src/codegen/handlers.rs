@@ -239,6 +239,7 @@ fn object_handler(types: &Types, object: &ObjectView) -> TokenStream {
     } else {
         unknown
     };
+    let check_args = check_args(types, object);
     let prepare_create = prepare_create(types, object);
     let prepare_field = prepare_field(types, object);
     let doc = format!(" Runs the methods of `{type_name}`.");
@@ -276,8 +277,52 @@ fn object_handler(types: &Types, object: &ObjectView) -> TokenStream {
                 #body
             }
 
+            #check_args
             #prepare_create
             #prepare_field
+        }
+    }
+}
+
+/// Arguments are checked before the runtime reads or writes anything, so a malformed
+/// call leaves no trace in the store: each method's `Args` must decode from them, and an
+/// unknown method is refused.
+fn check_args(types: &Types, object: &ObjectView) -> TokenStream {
+    let model = &types.model;
+    let module = object.module();
+    let type_name = object.name();
+    let arms = object.methods().map(|method| {
+        let wire = &method.name;
+        let args_type = naming::method_type(wire, "Args");
+        let what_args = format!("the arguments of `{type_name}.{wire}`");
+        quote! {
+            #wire => ::nubes_runtime::typed::check_args::<#model::#module::#args_type>(#what_args, args),
+        }
+    });
+    let unknown = format!("`{type_name}` has no method `{{method}}`");
+    let unknown = quote!(::std::result::Result::Err(
+        ::nubes_runtime::Error::validation(::std::format!(#unknown))
+    ));
+    let (args_param, body) = if object.has_methods() {
+        (
+            quote!(args),
+            quote! {
+                match method {
+                    #(#arms)*
+                    _ => #unknown,
+                }
+            },
+        )
+    } else {
+        (quote!(_args), unknown)
+    };
+    quote! {
+        fn check_args(
+            &self,
+            method: &str,
+            #args_param: &::nubes_runtime::serde_json::Value,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            #body
         }
     }
 }

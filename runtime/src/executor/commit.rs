@@ -19,6 +19,7 @@ use crate::layout::{
     edge_item, edge_key, edge_target, live_fields, object_key, record_key, user_fields, CASCADING,
     EDGE_COPY,
 };
+use crate::limits;
 use crate::records::{self, Placement};
 use crate::schema::Relation;
 use crate::store::{
@@ -68,6 +69,7 @@ pub(crate) async fn prepare(
     if commit.ops.len() > MAX_WRITE_OPS {
         return Err(too_large(ctx, what, commit.ops.len()));
     }
+    limits::check_writes(&commit.ops, what)?;
     Ok(commit)
 }
 

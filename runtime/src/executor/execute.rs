@@ -16,6 +16,7 @@ use tracing::Instrument;
 use super::cascade::{cascade, cascade_budget, queue_cascade, CASCADE_METHOD};
 use super::commit;
 use super::context::{collection_to_read_with, Ctx, Env, State};
+use super::unwind::call_caught;
 use crate::config::Config;
 use crate::error::Error;
 use crate::invocation::{InvocationId, ObjectRef};
@@ -220,6 +221,11 @@ async fn attempt_once(
     if assumed && outcome.is_err() {
         // A failure may be a retry's, whose stored outcome a read would have found.
         return Ok(Attempt::Present(None));
+    }
+    if let Err(error @ Error::Validation { .. }) = &outcome {
+        if ctx.named_invalid_id {
+            return Ok(Attempt::Unrecorded(error.clone()));
+        }
     }
     if let (Operation::Method { name, .. }, Ok(_)) = (operation, &outcome) {
         env.reads
@@ -432,7 +438,7 @@ pub(crate) async fn read_only(
         {
             return Err(Error::not_found(&target.type_name, &target.id));
         }
-        let answer = handler.call(&mut ctx, method, args).await;
+        let answer = call_caught(handler.as_ref(), &mut ctx, method, args).await;
         if answer.is_ok() {
             env.reads
                 .learn(&target.type_name, method, ctx.read_own_collection);
@@ -452,11 +458,14 @@ fn describe(target: &ObjectRef, operation: &Operation) -> String {
 }
 
 /// Outcomes that are recorded as the invocation's answer. Store failures are not: the
-/// client retries them with the same id.
+/// client retries them with the same id. Neither is a panic: nothing of the call commits.
 pub(crate) fn is_final(error: &Error) -> bool {
     !matches!(
         error,
-        Error::Unavailable { .. } | Error::Store { .. } | Error::Conflict { .. }
+        Error::Unavailable { .. }
+            | Error::Store { .. }
+            | Error::Conflict { .. }
+            | Error::Panicked { .. }
     )
 }
 
@@ -467,7 +476,7 @@ async fn run(ctx: &mut Ctx, operation: &Operation) -> Result<Value, Error> {
     match operation {
         Operation::Method { name, args } => {
             let handler = ctx.env.handler(type_name)?;
-            handler.call(ctx, name, args.clone()).await
+            call_caught(handler.as_ref(), ctx, name, args.clone()).await
         }
         Operation::Create { fields } => ctx
             .create(type_name, id, fields.clone())

@@ -7,7 +7,8 @@
 //!   chunks, as parts of a commit;
 //! - `commit`: a finished context → one atomic, conditional write with the result record;
 //! - `execute`: one invocation from read to commit, with retries and duplicates, and the
-//!   read-only path; `setter`: the setter's single-request path;
+//!   read-only path; `setter`: the setter's single-request path; `unwind`: a method's
+//!   panic ends its call only;
 //! - this file: [`Runtime`], the entry points; `delivery`: the outbox's delivery.
 //!
 //! To follow one invocation: [`Runtime::invoke`] → `execute::mutate` → a [`Ctx`] runs the
@@ -20,6 +21,7 @@ mod delivery;
 mod execute;
 mod outbox;
 mod setter;
+mod unwind;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,6 +37,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::layout::{live_fields, object_key};
+use crate::limits;
 use crate::schema::{Relation, Schema};
 use crate::store::{Item, Store};
 
@@ -132,6 +135,10 @@ impl Runtime {
                 invocation.method
             )));
         }
+        self.check_call(&invocation.id, &invocation.type_name, &invocation.object)?;
+        self.env
+            .handler(&invocation.type_name)?
+            .check_args(&invocation.method, &invocation.args)?;
         self.dispatch(invocation).await
     }
 
@@ -218,8 +225,52 @@ impl Runtime {
         object: &str,
         operation: Operation,
     ) -> Result<(), Error> {
+        self.check_call(id, type_name, object)?;
+        if let Operation::AddTo { field, ids } | Operation::RemoveFrom { field, ids } = &operation {
+            let target = self.collection_target(type_name, field)?;
+            limits::check_ids(type_name, field, target, ids)?;
+        }
         let target = ObjectRef::new(type_name, object);
         mutate(&self.env, id, target, operation).await.map(drop)
+    }
+
+    /// Checks what every call names before anything is read or written: its invocation
+    /// id, its object type and its object id (see [`limits`]).
+    pub(crate) fn check_call(
+        &self,
+        id: &InvocationId,
+        type_name: &str,
+        object: &str,
+    ) -> Result<(), Error> {
+        limits::check_invocation_id(id)?;
+        self.check_object(type_name, object)
+    }
+
+    /// Checks an object's type and id.
+    fn check_object(&self, type_name: &str, object: &str) -> Result<(), Error> {
+        limits::check_type(self.schema(), type_name)?;
+        limits::check_object_id(type_name, object)
+    }
+
+    /// The type of the objects in the collection `field` of `type_name`.
+    fn collection_target(&self, type_name: &str, field: &str) -> Result<&str, Error> {
+        let relation = self
+            .schema()
+            .object(type_name)
+            .and_then(|object_type| object_type.relations.get(field));
+        match relation {
+            Some(
+                Relation::OneToMany { target, .. }
+                | Relation::ManyToMany { target, .. }
+                | Relation::ReferenceList { target },
+            ) => Ok(target),
+            Some(Relation::BackReference { .. }) => Err(Error::validation(format!(
+                "`{type_name}.{field}` is a reference: set it instead"
+            ))),
+            None => Err(Error::validation(format!(
+                "`{type_name}` has no collection `{field}`"
+            ))),
+        }
     }
 
     /// Sets one field. A plain field takes the fast path: one conditional update that
@@ -235,6 +286,7 @@ impl Runtime {
         field: &str,
         value: Value,
     ) -> Result<(), Error> {
+        self.check_call(id, type_name, object)?;
         let object_type = self
             .env
             .schema
@@ -277,6 +329,7 @@ impl Runtime {
 
     /// The fields of an object (one consistent read); `NotFound` if it does not exist.
     pub async fn get(&self, type_name: &str, object: &str) -> Result<Item, Error> {
+        self.check_object(type_name, object)?;
         let target = ObjectRef::new(type_name, object);
         let item = self
             .env
@@ -302,6 +355,7 @@ impl Runtime {
         object: &str,
         field: &str,
     ) -> Result<Vec<String>, Error> {
+        self.check_object(type_name, object)?;
         let mut ctx = self.read_ctx(type_name, object);
         ctx.collection_ids(type_name, object, field).await
     }
@@ -314,6 +368,7 @@ impl Runtime {
         object: &str,
         field: &str,
     ) -> Result<Vec<(String, Item)>, Error> {
+        self.check_object(type_name, object)?;
         let mut ctx = self.read_ctx(type_name, object);
         ctx.collection(type_name, object, field).await
     }

@@ -19,6 +19,7 @@ use super::execute::{answer_unrecorded, back_off, check_age, refused_duplicate, 
 use crate::error::Error;
 use crate::invocation::{InvocationId, ObjectRef};
 use crate::layout::{is_live, object_key, record_key};
+use crate::limits;
 use crate::records::{self, Placement};
 use crate::store::{
     version_of, Condition, Item, Key, StoreError, Update, WriteOp, INVOCATIONS, SPILLED,
@@ -40,6 +41,7 @@ pub(crate) async fn set_field(
     field: &str,
     value: Value,
 ) -> Result<(), Error> {
+    limits::check_field_value(&target.type_name, field, &value)?;
     let config = &env.config;
     let accepted = config.clock.now_ms();
     check_age(id, config, accepted)?;

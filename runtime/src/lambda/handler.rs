@@ -6,10 +6,8 @@ use std::sync::Arc;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-use crate::error::Error;
-
 use crate::executor::Runtime;
-use crate::request::{Reply, Request};
+use crate::request::Reply;
 use crate::store::dynamo::DynamoStore;
 
 /// Serves `runtime` as a Lambda function until the Lambda service stops it. Every failure,
@@ -18,21 +16,12 @@ use crate::store::dynamo::DynamoStore;
 pub async fn serve(runtime: Runtime) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let runtime = runtime.clone();
-        async move { Ok::<Reply, Infallible>(answer(&runtime, event.payload).await) }
+        // A payload that is not a request is answered with a validation error, so a
+        // function error always means the function failed (a crash, a timeout), which a
+        // retry may get past.
+        async move { Ok::<Reply, Infallible>(runtime.handle_json(event.payload).await) }
     }))
     .await
-}
-
-/// The reply to one payload. A payload that is not a request is answered with a
-/// validation error, so a function error always means the function failed (a crash, a
-/// timeout), which a retry may get past.
-async fn answer(runtime: &Runtime, payload: Value) -> Reply {
-    match serde_json::from_value::<Request>(payload) {
-        Ok(request) => runtime.handle(&request).await.into(),
-        Err(error) => Reply::Error(Error::validation(format!(
-            "the payload is not a nubes request: {error}"
-        ))),
-    }
 }
 
 /// The DynamoDB store a function uses, from its environment: `NUBES_TABLE_PREFIX` (default

@@ -241,7 +241,7 @@ pub struct Counters;
 #[async_trait]
 impl ObjectHandler for Counters {
     fn is_readonly(&self, method: &str) -> bool {
-        matches!(method, "get" | "sneakyGet")
+        matches!(method, "get" | "sneakyGet" | "panicOnRead")
     }
 
     async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error> {
@@ -282,6 +282,17 @@ impl ObjectHandler for Counters {
                     name: "Nope".into(),
                     data: Value::Null,
                 })
+            }
+            // Changes this counter, then panics (a bug in user code): nothing commits.
+            "incrementThenPanic" => {
+                let fields = ctx.get_mut("Counter", &this.id).await?;
+                fields.insert("count".into(), json!(-100));
+                panic!("a bug after a change");
+            }
+            // Reads, then panics.
+            "panicOnRead" => {
+                let _ = ctx.this().await?;
+                panic!("a bug in a read-only method");
             }
             // Sets a field of any object, carrying on if it does not exist.
             "touch" => {

@@ -29,6 +29,15 @@ pub trait ObjectHandler: Send + Sync {
     /// Runs `method` on the object `ctx.this_ref()` with `args`.
     async fn call(&self, ctx: &mut Ctx, method: &str, args: Value) -> Result<Value, Error>;
 
+    /// Checks that `method` exists and that `args` are its arguments, before the runtime
+    /// reads or writes anything for the call: a malformed call is refused without a trace
+    /// in the store. The default accepts every call (and [`ObjectHandler::call`] refuses
+    /// it instead).
+    fn check_args(&self, method: &str, args: &Value) -> Result<(), Error> {
+        let _ = (method, args);
+        Ok(())
+    }
+
     /// Checks the fields of a new object `id` and completes them (defaults filled in)
     /// before it is created. The default accepts them as they are.
     fn prepare_create(&self, id: &str, fields: Item) -> Result<Item, Error> {

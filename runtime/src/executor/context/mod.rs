@@ -30,6 +30,7 @@ pub(crate) use self::presumed::{Presumed, Presumptions};
 use crate::error::Error;
 use crate::invocation::{Invocation, InvocationId, ObjectRef};
 use crate::layout::{live_fields, object_key};
+use crate::limits;
 use crate::schema::ObjectType;
 use crate::store::{version_of, Item, Key};
 /// What the invocation did to an object it holds.
@@ -130,6 +131,9 @@ pub struct Ctx {
     pub(crate) read_own_collection: bool,
     /// Objects taken to exist without a read (see `presumed`).
     pub(crate) presumed: Presumed,
+    /// True once the call named an object id that no store can hold (empty, too long):
+    /// a call that fails for it is refused, not recorded — it would fail alike again.
+    pub(crate) named_invalid_id: bool,
 }
 
 impl Ctx {
@@ -155,6 +159,7 @@ impl Ctx {
             prefetched: Vec::new(),
             read_own_collection: false,
             presumed: Presumed::default(),
+            named_invalid_id: false,
         }
     }
 
@@ -199,10 +204,23 @@ impl Ctx {
         }
     }
 
+    /// Checks the type and id of an object the call names.
+    fn check_object(&mut self, object: &ObjectRef) -> Result<(), Error> {
+        self.type_of(&object.type_name)?;
+        self.check_id(&object.type_name, &object.id)
+    }
+
+    /// Checks an object id the call names (see [`limits::check_object_id`]).
+    fn check_id(&mut self, type_name: &str, id: &str) -> Result<(), Error> {
+        let checked = limits::check_object_id(type_name, id);
+        self.named_invalid_id |= checked.is_err();
+        checked
+    }
+
     /// Reads an object into the context (from the store on first use).
     pub(crate) async fn entry(&mut self, object: &ObjectRef) -> Result<&mut Entry, Error> {
         if !self.objects.contains_key(object) {
-            self.type_of(&object.type_name)?;
+            self.check_object(object)?;
             let key = object_key(&self.env.schema, object);
             let item = self.env.store.get(&key).await?;
             return self.assume(object, item);
@@ -218,7 +236,7 @@ impl Ctx {
         object: &ObjectRef,
         item: Option<Item>,
     ) -> Result<&mut Entry, Error> {
-        self.type_of(&object.type_name)?;
+        self.check_object(object)?;
         if !self.objects.contains_key(object) {
             self.objects
                 .insert(object.clone(), Entry::from_stored(item));
@@ -245,6 +263,9 @@ impl Ctx {
             .collect();
         if missing.is_empty() {
             return Ok(());
+        }
+        for object in &missing {
+            self.check_object(object)?;
         }
         // The store splits the keys into batches of 100 and sends them in parallel.
         let keys: Vec<Key> = missing
@@ -277,6 +298,7 @@ impl Ctx {
     /// True when the object exists. In a changing call, an object of a mutable type that the call has not read is
     /// presumed to exist and checked at commit instead (see `presumed`).
     pub async fn exists(&mut self, type_name: &str, id: &str) -> Result<bool, Error> {
+        self.check_id(type_name, id)?;
         if self.presume(&ObjectRef::new(type_name, id)) {
             return Ok(true);
         }

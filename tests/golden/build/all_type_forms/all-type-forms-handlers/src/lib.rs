@@ -117,6 +117,17 @@ impl ::nubes_runtime::ObjectHandler for OwnerHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Owner` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -300,6 +311,17 @@ impl ::nubes_runtime::ObjectHandler for ItemHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Item` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -368,6 +390,17 @@ impl ::nubes_runtime::ObjectHandler for GroupHandler {
         ::nubes_runtime::serde_json::Value,
         ::nubes_runtime::Error,
     > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Group` has no method `{method}`"),
+            ),
+        )
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
         ::std::result::Result::Err(
             ::nubes_runtime::Error::validation(
                 ::std::format!("`Group` has no method `{method}`"),

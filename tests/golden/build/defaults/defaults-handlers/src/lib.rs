@@ -73,6 +73,17 @@ impl ::nubes_runtime::ObjectHandler for SettingsHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Settings` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         id: &str,

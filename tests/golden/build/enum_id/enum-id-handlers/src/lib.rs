@@ -107,6 +107,26 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RegionStatsHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "record" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::enum_id_model::region_stats::RecordArgs,
+                >("the arguments of `RegionStats.record`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`RegionStats` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         _id: &str,

@@ -205,6 +205,31 @@ impl<A: App> ::nubes_runtime::ObjectHandler for CityHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "recommendByRate" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::hotel_model::city::RecommendByRateArgs,
+                >("the arguments of `City.recommendByRate`", args)
+            }
+            "recommendByLocation" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::hotel_model::city::RecommendByLocationArgs,
+                >("the arguments of `City.recommendByLocation`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`City` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         _id: &str,
@@ -262,6 +287,17 @@ impl ::nubes_runtime::ObjectHandler for HotelHandler {
         ::nubes_runtime::serde_json::Value,
         ::nubes_runtime::Error,
     > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Hotel` has no method `{method}`"),
+            ),
+        )
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
         ::std::result::Result::Err(
             ::nubes_runtime::Error::validation(
                 ::std::format!("`Hotel` has no method `{method}`"),
@@ -389,6 +425,31 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "reserve" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::hotel_model::room::ReserveArgs,
+                >("the arguments of `Room.reserve`", args)
+            }
+            "isFree" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::hotel_model::room::IsFreeArgs,
+                >("the arguments of `Room.isFree`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Room` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -449,6 +510,17 @@ impl ::nubes_runtime::ObjectHandler for ReservationHandler {
         ::nubes_runtime::serde_json::Value,
         ::nubes_runtime::Error,
     > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Reservation` has no method `{method}`"),
+            ),
+        )
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
         ::std::result::Result::Err(
             ::nubes_runtime::Error::validation(
                 ::std::format!("`Reservation` has no method `{method}`"),
@@ -526,6 +598,26 @@ impl<A: App> ::nubes_runtime::ObjectHandler for UserHandler<A> {
                     )
                     .await?;
                 ::nubes_runtime::typed::encode("the result of `User.login`", &result)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`User` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "login" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::hotel_model::user::LoginArgs,
+                >("the arguments of `User.login`", args)
             }
             _ => {
                 ::std::result::Result::Err(

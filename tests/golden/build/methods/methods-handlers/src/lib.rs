@@ -202,6 +202,46 @@ impl<A: App> ::nubes_runtime::ObjectHandler for RoomHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "reserve" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::room::ReserveArgs,
+                >("the arguments of `Room.reserve`", args)
+            }
+            "isFree" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::room::IsFreeArgs,
+                >("the arguments of `Room.isFree`", args)
+            }
+            "describe" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::room::DescribeArgs,
+                >("the arguments of `Room.describe`", args)
+            }
+            "close" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::room::CloseArgs,
+                >("the arguments of `Room.close`", args)
+            }
+            "touch" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::room::TouchArgs,
+                >("the arguments of `Room.touch`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Room` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -354,6 +394,41 @@ impl<A: App> ::nubes_runtime::ObjectHandler for HotelHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "cheapest" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::hotel::CheapestArgs,
+                >("the arguments of `Hotel.cheapest`", args)
+            }
+            "byKind" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::hotel::ByKindArgs,
+                >("the arguments of `Hotel.byKind`", args)
+            }
+            "anyRoom" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::hotel::AnyRoomArgs,
+                >("the arguments of `Hotel.anyRoom`", args)
+            }
+            "transfer" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::hotel::TransferArgs,
+                >("the arguments of `Hotel.transfer`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Hotel` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -437,6 +512,26 @@ impl<A: App> ::nubes_runtime::ObjectHandler for GuestHandler<A> {
                     .await?;
                 ::nubes_runtime::typed::save_this(ctx, &before, &this).await?;
                 ::nubes_runtime::typed::encode("the result of `Guest.checkIn`", &result)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Guest` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "checkIn" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::guest::CheckInArgs,
+                >("the arguments of `Guest.checkIn`", args)
             }
             _ => {
                 ::std::result::Result::Err(

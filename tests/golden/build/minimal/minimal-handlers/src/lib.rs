@@ -69,6 +69,17 @@ impl ::nubes_runtime::ObjectHandler for NoteHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Note` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         id: &str,

@@ -160,6 +160,36 @@ impl<A: App> ::nubes_runtime::ObjectHandler for TicketHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "transfer" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::readonly_model::ticket::TransferArgs,
+                >("the arguments of `Ticket.transfer`", args)
+            }
+            "moveSeat" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::readonly_model::ticket::MoveSeatArgs,
+                >("the arguments of `Ticket.moveSeat`", args)
+            }
+            "renameEvent" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::readonly_model::ticket::RenameEventArgs,
+                >("the arguments of `Ticket.renameEvent`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Ticket` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         id: &str,

@@ -105,6 +105,26 @@ impl<A: App> ::nubes_runtime::ObjectHandler for ThingHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "loop" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::rust_names_model::thing::LoopArgs,
+                >("the arguments of `Thing.loop`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Thing` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -267,6 +287,26 @@ impl<A: App> ::nubes_runtime::ObjectHandler for MatcherHandler<A> {
             }
         }
     }
+    fn check_args(
+        &self,
+        method: &str,
+        args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        match method {
+            "match" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::rust_names_model::matcher::MatchArgs,
+                >("the arguments of `Matcher.match`", args)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::nubes_runtime::Error::validation(
+                        ::std::format!("`Matcher` has no method `{method}`"),
+                    ),
+                )
+            }
+        }
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -328,6 +368,17 @@ impl ::nubes_runtime::ObjectHandler for PaletteHandler {
         ::nubes_runtime::serde_json::Value,
         ::nubes_runtime::Error,
     > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Palette` has no method `{method}`"),
+            ),
+        )
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
         ::std::result::Result::Err(
             ::nubes_runtime::Error::validation(
                 ::std::format!("`Palette` has no method `{method}`"),

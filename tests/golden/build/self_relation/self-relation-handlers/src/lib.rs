@@ -113,6 +113,17 @@ impl ::nubes_runtime::ObjectHandler for UserHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`User` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         _id: &str,
@@ -172,6 +183,17 @@ impl ::nubes_runtime::ObjectHandler for CategoryHandler {
         ::nubes_runtime::serde_json::Value,
         ::nubes_runtime::Error,
     > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Category` has no method `{method}`"),
+            ),
+        )
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
         ::std::result::Result::Err(
             ::nubes_runtime::Error::validation(
                 ::std::format!("`Category` has no method `{method}`"),

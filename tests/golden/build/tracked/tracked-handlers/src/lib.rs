@@ -150,6 +150,17 @@ impl ::nubes_runtime::ObjectHandler for BlogHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Blog` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -209,6 +220,17 @@ impl ::nubes_runtime::ObjectHandler for PostHandler {
         ::nubes_runtime::serde_json::Value,
         ::nubes_runtime::Error,
     > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Post` has no method `{method}`"),
+            ),
+        )
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
         ::std::result::Result::Err(
             ::nubes_runtime::Error::validation(
                 ::std::format!("`Post` has no method `{method}`"),
@@ -280,6 +302,17 @@ impl ::nubes_runtime::ObjectHandler for CommentHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Comment` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         id: &str,
@@ -338,6 +371,17 @@ impl ::nubes_runtime::ObjectHandler for TagHandler {
             ),
         )
     }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Tag` has no method `{method}`"),
+            ),
+        )
+    }
     fn prepare_create(
         &self,
         _id: &str,
@@ -388,6 +432,17 @@ impl ::nubes_runtime::ObjectHandler for ShelfHandler {
         ::nubes_runtime::serde_json::Value,
         ::nubes_runtime::Error,
     > {
+        ::std::result::Result::Err(
+            ::nubes_runtime::Error::validation(
+                ::std::format!("`Shelf` has no method `{method}`"),
+            ),
+        )
+    }
+    fn check_args(
+        &self,
+        method: &str,
+        _args: &::nubes_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
         ::std::result::Result::Err(
             ::nubes_runtime::Error::validation(
                 ::std::format!("`Shelf` has no method `{method}`"),
