@@ -4,13 +4,12 @@
 //! package's binary, serving the generated handlers with `lambda_runtime` — on DynamoDB
 //! (moto). The same client and handlers as in process; only the transport differs.
 
+mod emulator;
 mod fixture;
 #[path = "../../../runtime/tests/support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
+use emulator::{emulator, lambda_client, start_function, FUNCTION};
 use hotel_client::Client;
 use hotel_model::room::ReserveError;
 use hotel_model::Overlap;
@@ -19,79 +18,6 @@ use nubes_runtime::lambda::LambdaTransport;
 use nubes_runtime::serde_json::{self, json};
 use nubes_runtime::store::dynamo::DynamoStore;
 use nubes_runtime::{Call, Request, Store, Transport};
-
-/// The function's name: the binary's, as the emulator knows it.
-const FUNCTION: &str = "hotel-lambda";
-
-/// The function process; stopped when dropped, also when a test fails.
-struct Function(Child);
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `scripts/<name>` of the repository.
-fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scripts")
-        .join(name)
-}
-
-/// Starts the emulator (once per machine) and returns its URL.
-fn emulator() -> String {
-    let run = |command: &str| {
-        let output = Command::new(script("lambda"))
-            .arg(command)
-            .stderr(Stdio::inherit())
-            .output()
-            .unwrap_or_else(|error| panic!("could not run scripts/lambda {command}: {error}"));
-        assert!(
-            output.status.success(),
-            "scripts/lambda {command} failed ({}): see .tools/lambda.log",
-            output.status
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
-    };
-    run("start");
-    run("url")
-}
-
-/// Starts the function against the emulator, on tables named `<prefix><Type>` in moto.
-fn start_function(emulator: &str, dynamo: &str, prefix: &str) -> Function {
-    let child = Command::new(env!("CARGO_BIN_EXE_hotel-lambda"))
-        .env(
-            "AWS_LAMBDA_RUNTIME_API",
-            format!("{emulator}/.rt/{FUNCTION}"),
-        )
-        .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION)
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
-        .env("NUBES_DYNAMODB_ENDPOINT", dynamo)
-        .env("NUBES_TABLE_PREFIX", prefix)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|error| panic!("could not start {FUNCTION}: {error}"));
-    Function(child)
-}
-
-/// An SDK client for the emulator.
-fn lambda_client(emulator: &str) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-        .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-        .endpoint_url(emulator)
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .build();
-    aws_sdk_lambda::Client::from_conf(config)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hotel_runs_over_lambda() {
@@ -106,8 +32,8 @@ async fn the_hotel_runs_over_lambda() {
         .await
         .expect("the tables are created");
     let emulator = emulator();
-    let _function = start_function(&emulator, &dynamo, &prefix);
-    let lambda = lambda_client(&emulator);
+    let _function = start_function(&emulator, &dynamo, &prefix, &[]);
+    let lambda = lambda_client(&emulator, None);
     let transport = LambdaTransport::new(lambda.clone(), "hotel").one_function(FUNCTION);
     let client = Client::new(transport.clone());
 

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
@@ -25,12 +26,24 @@ pub async fn serve(runtime: Runtime) -> Result<(), lambda_runtime::Error> {
 }
 
 /// The DynamoDB store a function uses, from its environment: `NUBES_TABLE_PREFIX` (default
-/// empty) and `NUBES_DYNAMODB_ENDPOINT` (default: the region's AWS endpoint).
+/// empty), `NUBES_DYNAMODB_ENDPOINT` (default: the region's AWS endpoint) and
+/// `NUBES_DYNAMODB_ATTEMPT_TIMEOUT_MS` (how long one attempt of a store request may take;
+/// default 10 s, see [`crate::store::dynamo::DynamoStoreBuilder::attempt_timeout`]). A
+/// timeout that is not a number of milliseconds is ignored, with a warning.
 pub fn store_from_env() -> Arc<DynamoStore> {
     let mut builder = DynamoStore::builder()
         .table_prefix(std::env::var("NUBES_TABLE_PREFIX").unwrap_or_default());
     if let Ok(url) = std::env::var("NUBES_DYNAMODB_ENDPOINT") {
         builder = builder.endpoint_url(url);
+    }
+    if let Ok(text) = std::env::var("NUBES_DYNAMODB_ATTEMPT_TIMEOUT_MS") {
+        match text.parse::<u64>() {
+            Ok(ms) => builder = builder.attempt_timeout(Duration::from_millis(ms)),
+            Err(_) => tracing::warn!(
+                value = %text,
+                "NUBES_DYNAMODB_ATTEMPT_TIMEOUT_MS is not a number of milliseconds; using the default"
+            ),
+        }
     }
     Arc::new(builder.build())
 }

@@ -50,6 +50,9 @@ const DEFAULT_REGION: &str = "us-east-1";
 /// The attempts the SDK makes per request (throttling, 5xx, connection failures).
 const SDK_MAX_ATTEMPTS: u32 = 3;
 
+/// How long one attempt of a request may take, unless the builder says otherwise.
+const DEFAULT_ATTEMPT_TIMEOUT_SECS: u64 = 10;
+
 /// A [`Store`] on DynamoDB, or on any server speaking its API.
 ///
 /// Clones share the client and the counters.
@@ -68,9 +71,19 @@ pub struct DynamoStoreBuilder {
     region: Option<String>,
     table_prefix: String,
     credentials: Option<(String, String)>,
+    attempt_timeout: Option<Duration>,
 }
 
 impl DynamoStoreBuilder {
+    /// How long one attempt of a request may take before the SDK gives up on it and tries
+    /// again (three attempts in all); default 10 s. After the last, the call answers
+    /// `Unavailable` and the client retries it with the same id. A function should set it
+    /// well below its own timeout, so that a stalled store is an answer, not a timeout.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
     /// Sends requests to this URL (e.g. `http://127.0.0.1:5055`) instead of AWS.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
@@ -112,7 +125,10 @@ impl DynamoStoreBuilder {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(
+                        self.attempt_timeout
+                            .unwrap_or(Duration::from_secs(DEFAULT_ATTEMPT_TIMEOUT_SECS)),
+                    )
                     .build(),
             )
             .credentials_provider(self.credentials_provider());
