@@ -5,6 +5,7 @@
 //! stored state in comparable form. `docs/reliability.md` says what each suite proves.
 
 pub mod dataset;
+pub mod history;
 pub mod hostile;
 pub mod ids;
 pub mod requests;

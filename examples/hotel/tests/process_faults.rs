@@ -42,8 +42,10 @@ const CALLS: usize = 12;
 /// Faults in a run unless `NUBES_PROCESS_FAULTS` says otherwise: each kind once (then,
 /// with more, at random).
 const FAULT_COUNT: usize = 3;
-/// How long one attempt of the function's store requests may take.
-const STORE_ATTEMPT_MS: &str = "200";
+/// How long one attempt of the function's store requests may take: short, so that a paused
+/// store is an answer, yet long enough for moto's queue after a pause (its requests run
+/// one at a time, and an attempt given up on still runs there).
+const STORE_ATTEMPT_MS: &str = "1000";
 /// How long a client waits for one `Invoke`.
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -94,10 +96,11 @@ enum Fault {
     PauseStore = 3,
 }
 
+/// The kinds of fault, in the order a run injects them first.
 const FAULTS: [Fault; 3] = [
-    Fault::KillFunction,
     Fault::PauseStore,
     Fault::FreezeFunction,
+    Fault::KillFunction,
 ];
 
 /// The fault going on now, and the attempts that failed, by the fault going on.
@@ -138,6 +141,15 @@ impl Transport for Watched {
             }
         }
         answer
+    }
+}
+
+/// Sets its flag when dropped.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }
 
@@ -295,6 +307,25 @@ async fn client_retries_end_every_call_exactly_once_through_process_faults() {
         });
     }
 
+    // As the Lambda service does, a function process that ended (the emulator can refuse a
+    // new process's first poll after a kill, and it exits) is replaced by a new one.
+    let supervisor = {
+        let (function, finished) = (function.clone(), finished.clone());
+        let (emulator, dynamo, prefix) = (emulator.clone(), moto.url.clone(), prefix.clone());
+        tokio::spawn(async move {
+            let mut replaced = 0;
+            while !finished.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let mut process = function.lock().expect("the function");
+                if process.ended() {
+                    *process = start_function(&emulator, &dynamo, &prefix, &function_env);
+                    replaced += 1;
+                }
+            }
+            replaced
+        })
+    };
+
     // The chaos, while the clients go on: each kind of fault once first, then at random.
     let chaos = {
         let (function, finished, hits) = (function.clone(), finished.clone(), hits.clone());
@@ -302,11 +333,17 @@ async fn client_retries_end_every_call_exactly_once_through_process_faults() {
         let moto_pid = moto.pid.clone();
         // The probe waits behind the calls in flight, each failing in about a second.
         let probe_transport = LambdaTransport::new(
-            lambda_client(&emulator, Some(Duration::from_secs(15))),
+            lambda_client(&emulator, Some(Duration::from_secs(30))),
             "hotel",
         )
         .one_function(FUNCTION);
+        let patient = RetryPolicy {
+            attempts: 20,
+            ..policy.clone()
+        };
         tokio::spawn(async move {
+            // The clients stop when the chaos is over, also when it failed.
+            let over = SetOnDrop(finished);
             let mut rng = fastrand::Rng::with_seed(seed);
             let mut faults = Vec::new();
             let mut probes = Vec::new();
@@ -330,6 +367,15 @@ async fn client_retries_end_every_call_exactly_once_through_process_faults() {
                         signal_process(&pid, "CONT");
                     }
                     Fault::PauseStore => {
+                        // After a kill the emulator can refuse new processes' polls for a
+                        // while (they exit, and the supervisor replaces them): first wait
+                        // until the function answers again.
+                        let ready = request("City", "Lisbon", Call::Get);
+                        let answered = send_with_retry(&probe_transport, &ready, &patient).await;
+                        assert!(
+                            answered.is_ok(),
+                            "seed {seed}: the function never came back: {answered:?}"
+                        );
                         // A call made while the store is paused answers `Unavailable`
                         // (after the clients' calls in flight, which fail alike) …
                         signal_process(&moto_pid, "STOP");
@@ -344,7 +390,7 @@ async fn client_retries_end_every_call_exactly_once_through_process_faults() {
                 hits.during(None);
                 faults.push(fault);
             }
-            finished.store(true, Ordering::SeqCst);
+            drop(over);
             (faults, probes)
         })
     };
@@ -354,6 +400,7 @@ async fn client_retries_end_every_call_exactly_once_through_process_faults() {
         done.extend(joined.expect("a client"));
     }
     let (faults, probes) = chaos.await.expect("the chaos");
+    let replaced = supervisor.await.expect("the supervisor");
     // … and succeeds when retried once the store is back.
     for (probe, during) in probes {
         assert!(
@@ -384,7 +431,7 @@ async fn client_retries_end_every_call_exactly_once_through_process_faults() {
         .map(|(fault, errors)| (*fault, errors.len()))
         .collect();
     eprintln!(
-        "process faults (seed {seed}): {} calls; faults {counts:?}; attempts failed, by the fault going on: {failed_by:?}",
+        "process faults (seed {seed}): {} calls; faults {counts:?}; attempts failed, by the fault going on: {failed_by:?}; function processes that ended and were replaced: {replaced}",
         done.len()
     );
     assert_eq!(

@@ -23,6 +23,11 @@ impl Function {
         self.0.id()
     }
 
+    /// True when the process has ended.
+    pub fn ended(&mut self) -> bool {
+        !matches!(self.0.try_wait(), Ok(None))
+    }
+
     /// Kills the process at once (SIGKILL), mid-invocation if it is in one.
     pub fn kill(&mut self) {
         let _ = self.0.kill();
