@@ -6,7 +6,8 @@
 
 use crate::error::Error;
 use crate::invocation::InvocationId;
-use crate::schema::Schema;
+use crate::layout::{RECORD_PREFIX, SPILL_PREFIX};
+use crate::schema::{ObjectType, Schema};
 use crate::store::capacity::{item_size, value_size};
 use crate::store::{validate_item, validate_value, Key, StoreError, WriteOp, MAX_WRITE_OPS};
 
@@ -50,10 +51,10 @@ pub fn check_invocation_id(id: &InvocationId) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks that `type_name` is an object type of `schema`.
-pub fn check_type(schema: &Schema, type_name: &str) -> Result<(), Error> {
-    if schema.object(type_name).is_some() {
-        return Ok(());
+/// The object type `type_name` of `schema`, or the error that names the types it has.
+pub fn check_type<'s>(schema: &'s Schema, type_name: &str) -> Result<&'s ObjectType, Error> {
+    if let Some(object_type) = schema.object(type_name) {
+        return Ok(object_type);
     }
     let known: Vec<&str> = schema.types().map(|object| object.name.as_str()).collect();
     Err(Error::validation(format!(
@@ -141,8 +142,10 @@ fn unstorable(what: &str, error: StoreError) -> Error {
 }
 
 fn too_large(key: &Key, size: usize, what: &str) -> Error {
-    let holds = if key.sk.starts_with("inv#") || key.sk.starts_with("!inv#") {
+    let holds = if key.sk.starts_with(RECORD_PREFIX) {
         "the result record of"
+    } else if key.sk.starts_with(SPILL_PREFIX) {
+        "a page of result records written by"
     } else {
         "an item written by"
     };

@@ -1,6 +1,6 @@
 //! Delivering the outbox: each pending asynchronous call is run (at least once; the
 //! callee's result record makes it exactly once) and then removed; calls that can never
-//! run safely are set aside.
+//! run safely, and calls whose method panicked, are set aside.
 
 use super::outbox;
 use super::Runtime;
@@ -19,7 +19,9 @@ impl Runtime {
                 continue;
             };
             match self.dispatch(&invocation).await {
-                Err(error @ Error::Expired { .. }) => {
+                // Too old to run safely, or a bug that would panic again: kept for an
+                // operator to look at, not run again and again.
+                Err(error @ (Error::Expired { .. } | Error::Panicked { .. })) => {
                     tracing::error!(invocation = %invocation.id, %error, "outbox message set aside");
                     outbox::set_aside(env, &message).await?;
                     continue;

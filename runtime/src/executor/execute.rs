@@ -222,10 +222,15 @@ async fn attempt_once(
         // A failure may be a retry's, whose stored outcome a read would have found.
         return Ok(Attempt::Present(None));
     }
-    if let Err(error @ Error::Validation { .. }) = &outcome {
-        if ctx.named_invalid_id {
-            return Ok(Attempt::Unrecorded(error.clone()));
+    match &outcome {
+        // A call refused for naming an id no store can hold would be refused alike again.
+        Err(error) if ctx.invalid_id.as_ref() == Some(error) => {
+            return Ok(Attempt::Unrecorded(error.clone()))
         }
+        // Nothing of a panicked call commits; a repeat of one that committed before (its
+        // record apart, or its target read before that commit) still gets its record.
+        Err(error @ Error::Panicked { .. }) => return Ok(Attempt::Unrecorded(error.clone())),
+        _ => {}
     }
     if let (Operation::Method { name, .. }, Ok(_)) = (operation, &outcome) {
         env.reads

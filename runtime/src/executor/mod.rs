@@ -286,12 +286,9 @@ impl Runtime {
         field: &str,
         value: Value,
     ) -> Result<(), Error> {
-        self.check_call(id, type_name, object)?;
-        let object_type = self
-            .env
-            .schema
-            .object(type_name)
-            .ok_or_else(|| Error::validation(format!("unknown object type `{type_name}`")))?;
+        limits::check_invocation_id(id)?;
+        let object_type = limits::check_type(self.schema(), type_name)?;
+        limits::check_object_id(type_name, object)?;
         if field.starts_with('_') {
             return Err(Error::validation(format!(
                 "`{field}` is not a field: names starting with `_` belong to the runtime"

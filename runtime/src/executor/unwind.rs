@@ -33,9 +33,11 @@ pub(crate) async fn call_caught(
     }
 }
 
-/// Polls a future, catching a panic of any poll. The state the future shares with the
-/// rest of the runtime is its `Ctx`, which the call discards on any error, so observing
-/// it after a panic is not possible: asserting unwind safety is sound here.
+/// Polls a future, catching a panic of any poll. What a method's code can change is its
+/// `Ctx`, which the call discards on any error, so nothing observes it after a panic. The
+/// state the runtime shares between calls (the store, caches, hints) is only touched by
+/// the runtime's own code, never while method code runs under one of its locks, so a
+/// panic of method code cannot leave it half-changed: asserting unwind safety is sound.
 struct CatchPanic<F>(F);
 
 impl<F: Future + Unpin> Future for CatchPanic<F> {

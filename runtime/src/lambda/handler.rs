@@ -29,7 +29,7 @@ pub async fn serve(runtime: Runtime) -> Result<(), lambda_runtime::Error> {
 /// empty), `NUBES_DYNAMODB_ENDPOINT` (default: the region's AWS endpoint) and
 /// `NUBES_DYNAMODB_ATTEMPT_TIMEOUT_MS` (how long one attempt of a store request may take;
 /// default 10 s, see [`crate::store::dynamo::DynamoStoreBuilder::attempt_timeout`]). A
-/// timeout that is not a number of milliseconds is ignored, with a warning.
+/// timeout that is not a positive number of milliseconds is ignored, with a warning.
 pub fn store_from_env() -> Arc<DynamoStore> {
     let mut builder = DynamoStore::builder()
         .table_prefix(std::env::var("NUBES_TABLE_PREFIX").unwrap_or_default());
@@ -38,10 +38,10 @@ pub fn store_from_env() -> Arc<DynamoStore> {
     }
     if let Ok(text) = std::env::var("NUBES_DYNAMODB_ATTEMPT_TIMEOUT_MS") {
         match text.parse::<u64>() {
-            Ok(ms) => builder = builder.attempt_timeout(Duration::from_millis(ms)),
-            Err(_) => tracing::warn!(
+            Ok(ms) if ms > 0 => builder = builder.attempt_timeout(Duration::from_millis(ms)),
+            _ => tracing::warn!(
                 value = %text,
-                "NUBES_DYNAMODB_ATTEMPT_TIMEOUT_MS is not a number of milliseconds; using the default"
+                "NUBES_DYNAMODB_ATTEMPT_TIMEOUT_MS is not a positive number of milliseconds; using the default"
             ),
         }
     }

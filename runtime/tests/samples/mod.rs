@@ -289,6 +289,22 @@ impl ObjectHandler for Counters {
                 fields.insert("count".into(), json!(-100));
                 panic!("a bug after a change");
             }
+            // Increments a fresh counter; panics on one already counted (a bug that only
+            // shows once the state has changed).
+            "incrementOnce" => {
+                let fields = ctx.get_mut("Counter", &this.id).await?;
+                let count = fields.get("count").and_then(Value::as_i64).unwrap_or(0);
+                assert!(count == 0, "counted already");
+                fields.insert("count".into(), json!(1));
+                Ok(json!(1))
+            }
+            // Sends `method` to `other`, after this call commits.
+            "sendLater" => {
+                let other = text(&args, "other")?.to_string();
+                let method = text(&args, "method")?.to_string();
+                ctx.send("Counter", &other, &method, json!({}))?;
+                Ok(Value::Null)
+            }
             // Reads, then panics.
             "panicOnRead" => {
                 let _ = ctx.this().await?;

@@ -131,9 +131,10 @@ pub struct Ctx {
     pub(crate) read_own_collection: bool,
     /// Objects taken to exist without a read (see `presumed`).
     pub(crate) presumed: Presumed,
-    /// True once the call named an object id that no store can hold (empty, too long):
-    /// a call that fails for it is refused, not recorded — it would fail alike again.
-    pub(crate) named_invalid_id: bool,
+    /// The refusal of the last object id the call named that no store can hold (empty,
+    /// too long): a call that ends with it is refused, not recorded — it would be refused
+    /// alike again.
+    pub(crate) invalid_id: Option<Error>,
 }
 
 impl Ctx {
@@ -159,7 +160,7 @@ impl Ctx {
             prefetched: Vec::new(),
             read_own_collection: false,
             presumed: Presumed::default(),
-            named_invalid_id: false,
+            invalid_id: None,
         }
     }
 
@@ -188,10 +189,7 @@ impl Ctx {
     }
 
     fn type_of(&self, type_name: &str) -> Result<&ObjectType, Error> {
-        self.env
-            .schema
-            .object(type_name)
-            .ok_or_else(|| Error::validation(format!("unknown object type `{type_name}`")))
+        limits::check_type(&self.env.schema, type_name)
     }
 
     fn require_writable(&self, what: &str) -> Result<(), Error> {
@@ -213,7 +211,9 @@ impl Ctx {
     /// Checks an object id the call names (see [`limits::check_object_id`]).
     fn check_id(&mut self, type_name: &str, id: &str) -> Result<(), Error> {
         let checked = limits::check_object_id(type_name, id);
-        self.named_invalid_id |= checked.is_err();
+        if let Err(error) = &checked {
+            self.invalid_id = Some(error.clone());
+        }
         checked
     }
 
@@ -376,6 +376,13 @@ impl Ctx {
         args: Value,
     ) -> Result<(), Error> {
         self.require_writable("send calls")?;
+        self.type_of(type_name)?;
+        self.check_id(type_name, id)?;
+        if method.starts_with('_') {
+            return Err(Error::validation(format!(
+                "`{method}` is not a method: names starting with `_` belong to the runtime"
+            )));
+        }
         let step = self.next_step();
         self.outbox.push(Invocation {
             id: self.invocation.child(step),

@@ -104,6 +104,7 @@ impl Ctx {
         field: Option<&str>,
     ) -> Result<&mut Entry, Error> {
         if let (Some(field), false) = (field, self.objects.contains_key(object)) {
+            self.check_object(object)?;
             self.read_with_collection(object, field).await?;
         }
         self.entry(object).await

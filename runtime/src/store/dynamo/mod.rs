@@ -78,7 +78,8 @@ impl DynamoStoreBuilder {
     /// How long one attempt of a request may take before the SDK gives up on it and tries
     /// again (three attempts in all); default 10 s. After the last, the call answers
     /// `Unavailable` and the client retries it with the same id. A function should set it
-    /// well below its own timeout, so that a stalled store is an answer, not a timeout.
+    /// below a third of its own timeout (three attempts, and back-off between them), so
+    /// that a stalled store is an answer, not a timeout.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = Some(timeout);
         self
