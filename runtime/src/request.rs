@@ -107,7 +107,8 @@ impl Runtime {
                     method: method.clone(),
                     args: args.clone(),
                 };
-                self.invoke(&invocation).await
+                // The call is checked above; `invoke` would check it again.
+                self.run_method(&invocation).await
             }
             Call::Create { fields } => {
                 let fields = self.with_id_field(type_name, object, fields.clone())?;

@@ -129,13 +129,20 @@ impl Runtime {
     /// Runs a declared method. Read-only methods take the read path; the rest run exactly
     /// once per invocation id.
     pub async fn invoke(&self, invocation: &Invocation) -> Result<Value, Error> {
+        self.check_call(&invocation.id, &invocation.type_name, &invocation.object)?;
+        self.run_method(invocation).await
+    }
+
+    /// Runs a declared method of a call whose id, type and object are checked already:
+    /// refuses the runtime's own names and arguments the method does not take, then
+    /// dispatches.
+    pub(crate) async fn run_method(&self, invocation: &Invocation) -> Result<Value, Error> {
         if invocation.method.starts_with('_') {
             return Err(Error::validation(format!(
                 "`{}` is not a method: names starting with `_` belong to the runtime",
                 invocation.method
             )));
         }
-        self.check_call(&invocation.id, &invocation.type_name, &invocation.object)?;
         self.env
             .handler(&invocation.type_name)?
             .check_args(&invocation.method, &invocation.args)?;
