@@ -17,6 +17,8 @@
 //! The seed comes from `NUBES_SEED` or the clock and is printed; `NUBES_SCHEDULE_OPS`
 //! scales the random schedules.
 
+#[path = "support/cases.rs"]
+mod cases;
 mod samples;
 #[macro_use]
 mod support;

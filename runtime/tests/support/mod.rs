@@ -36,7 +36,9 @@ macro_rules! on_both_stores {
 }
 
 /// Like `on_both_stores!`, for bodies that need several fresh stores: each body is
-/// `async fn name(new_store: impl Fn() -> impl Future<Output = Arc<dyn Store>>)`.
+/// `async fn name(new_store: impl Fn() -> impl Future<Output = Arc<dyn Store>>)`. The
+/// DynamoDB stores of one test share tables and keep to partitions of their own: the
+/// including file declares `mod cases;` from `support/cases.rs`.
 #[allow(unused_macros)] // each test binary uses one of the two
 macro_rules! on_both_stores_fresh {
     ($($name:ident),* $(,)?) => {
@@ -57,10 +59,14 @@ macro_rules! on_both_stores_fresh {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name(|| async {
-                        let store: std::sync::Arc<dyn nubes_runtime::Store> =
-                            std::sync::Arc::new(super::support::dynamo_store(stringify!($name)).await);
-                        store
+                    // One set of tables; each store keeps to partitions of its own.
+                    let shared = super::support::dynamo_store(stringify!($name)).await;
+                    let cases = std::sync::Arc::new(super::cases::Cases::new(
+                        std::sync::Arc::new(shared),
+                    ));
+                    super::$name(move || {
+                        let cases = cases.clone();
+                        async move { cases.fresh() }
                     })
                     .await;
                 }
