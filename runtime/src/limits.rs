@@ -51,6 +51,17 @@ pub fn check_invocation_id(id: &InvocationId) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks that `name`, the name of a method (`kind` "method") or a field ("field") a
+/// request gives, is not one of the runtime's own: those start with `_`.
+pub fn check_member_name(kind: &str, name: &str) -> Result<(), Error> {
+    if name.starts_with('_') {
+        return Err(Error::validation(format!(
+            "`{name}` is not a {kind}: names starting with `_` belong to the runtime"
+        )));
+    }
+    Ok(())
+}
+
 /// The object type `type_name` of `schema`, or the error that names the types it has.
 pub fn check_type<'s>(schema: &'s Schema, type_name: &str) -> Result<&'s ObjectType, Error> {
     if let Some(object_type) = schema.object(type_name) {

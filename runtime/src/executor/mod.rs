@@ -137,12 +137,7 @@ impl Runtime {
     /// refuses the runtime's own names and arguments the method does not take, then
     /// dispatches.
     pub(crate) async fn run_method(&self, invocation: &Invocation) -> Result<Value, Error> {
-        if invocation.method.starts_with('_') {
-            return Err(Error::validation(format!(
-                "`{}` is not a method: names starting with `_` belong to the runtime",
-                invocation.method
-            )));
-        }
+        limits::check_member_name("method", &invocation.method)?;
         self.env
             .handler(&invocation.type_name)?
             .check_args(&invocation.method, &invocation.args)?;
@@ -296,11 +291,7 @@ impl Runtime {
         limits::check_invocation_id(id)?;
         let object_type = limits::check_type(self.schema(), type_name)?;
         limits::check_object_id(type_name, object)?;
-        if field.starts_with('_') {
-            return Err(Error::validation(format!(
-                "`{field}` is not a field: names starting with `_` belong to the runtime"
-            )));
-        }
+        limits::check_member_name("field", field)?;
         if object_type.readonly.iter().any(|name| name == field) || object_type.immutable {
             return Err(Error::validation(format!(
                 "`{type_name}.{field}` is read-only: it is set when the object is created and never changes"

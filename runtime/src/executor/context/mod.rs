@@ -378,11 +378,7 @@ impl Ctx {
         self.require_writable("send calls")?;
         self.type_of(type_name)?;
         self.check_id(type_name, id)?;
-        if method.starts_with('_') {
-            return Err(Error::validation(format!(
-                "`{method}` is not a method: names starting with `_` belong to the runtime"
-            )));
-        }
+        limits::check_member_name("method", method)?;
         let step = self.next_step();
         self.outbox.push(Invocation {
             id: self.invocation.child(step),
