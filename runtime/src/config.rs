@@ -76,6 +76,12 @@ pub struct Config {
     /// How long an outbox message that was set aside (unreadable, or too old to run
     /// safely) is kept for an operator to look at. Default 14 days.
     pub set_aside_ttl: Duration,
+    /// How many partitions the outbox spreads asynchronous calls over, by a hash of each
+    /// call's invocation id. A DynamoDB partition takes about 1,000 writes a second, so
+    /// the default 32 lets an application make some 30,000 asynchronous calls a second.
+    /// Every process of an application must use the same number, and it may only grow:
+    /// calls already stored in a partition past a lowered number are not delivered.
+    pub outbox_shards: usize,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -91,6 +97,7 @@ impl Default for Config {
             collection_cache: 4 << 20,
             tombstone_ttl: None,
             set_aside_ttl: Duration::from_secs(14 * 24 * 60 * 60),
+            outbox_shards: 32,
             clock: Arc::new(SystemClock),
         }
     }
@@ -107,6 +114,7 @@ impl std::fmt::Debug for Config {
             .field("collection_cache", &self.collection_cache)
             .field("tombstone_ttl", &self.tombstone_ttl)
             .field("set_aside_ttl", &self.set_aside_ttl)
+            .field("outbox_shards", &self.outbox_shards)
             .finish_non_exhaustive()
     }
 }
@@ -122,6 +130,13 @@ impl Config {
     /// check after its record is gone.
     pub fn keep_records_ms(&self) -> u64 {
         self.window_ms() + self.window_ms() / 2
+    }
+
+    /// The partition keys of the outbox's partitions, in order (`outbox#00`, …).
+    pub fn outbox_partitions(&self) -> Vec<String> {
+        (0..self.outbox_shards.max(1))
+            .map(crate::executor::outbox::partition_key)
+            .collect()
     }
 
     /// How long tombstones are kept.

@@ -228,12 +228,15 @@ async fn snapshot(runtime: &Runtime) -> BTreeMap<String, Value> {
             .unwrap_or_default();
         out.insert(format!("{type_name}/{id}.{field}"), json!(ids));
     }
-    let outbox = runtime
-        .store()
-        .query("_outbox", "outbox", "", None, 100)
-        .await
-        .map(|page| page.items.len())
-        .unwrap_or(0);
+    let mut outbox = 0;
+    for partition in runtime.config().outbox_partitions() {
+        outbox += runtime
+            .store()
+            .query("_outbox", &partition, "", None, 100)
+            .await
+            .map(|page| page.items.len())
+            .unwrap_or(0);
+    }
     out.insert("outbox".into(), json!(outbox));
     out
 }
@@ -287,6 +290,11 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Arc<dyn Store>>,
 {
+    // One outbox partition: each snapshot reads the outbox with one query.
+    let config = Config {
+        outbox_shards: 1,
+        ..config
+    };
     let mut cases = 0;
     for op in OPS {
         let id = InvocationId::new();

@@ -41,12 +41,16 @@ fn send_later(other: &str, method: &str) -> Invocation {
 /// How many messages of the outbox wait to be delivered (`prefix` `msg#`) or were set
 /// aside (`aside#`).
 async fn outbox_len(runtime: &nubes_runtime::Runtime, prefix: &str) -> usize {
-    runtime
-        .store()
-        .query("_outbox", "outbox", prefix, None, 100)
-        .await
-        .map(|page| page.items.len())
-        .expect("the outbox reads")
+    let mut count = 0;
+    for partition in runtime.config().outbox_partitions() {
+        count += runtime
+            .store()
+            .query("_outbox", &partition, prefix, None, 100)
+            .await
+            .map(|page| page.items.len())
+            .expect("the outbox reads");
+    }
+    count
 }
 
 async fn a_panicking_method_commits_nothing(store: Arc<dyn Store>) {

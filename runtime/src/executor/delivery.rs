@@ -2,17 +2,74 @@
 //! callee's result record makes it exactly once) and then removed; calls that can never
 //! run safely, and calls whose method panicked, are set aside.
 
+use std::collections::BTreeSet;
+
 use super::outbox;
 use super::Runtime;
 use crate::error::Error;
 
 impl Runtime {
-    /// Delivers up to `limit` pending asynchronous calls; returns how many were delivered.
-    /// A call whose delivery fails in a retryable way stays for the next round.
+    /// Delivers up to `limit` pending asynchronous calls from every partition of the
+    /// outbox, the partitions side by side; returns how many were delivered. A call whose
+    /// delivery fails in a retryable way stays for the next round.
     pub async fn deliver_outbox(&self, limit: usize) -> Result<usize, Error> {
+        let shards = (0..self.env().config.outbox_shards.max(1)).collect();
+        self.deliver_partitions(shards, limit).await
+    }
+
+    /// One round of a collector: delivers up to `limit` calls from the partitions this
+    /// process stored calls in since its last round, and from one more partition in turn,
+    /// so that every partition is visited once every
+    /// [`Config::outbox_shards`](crate::Config::outbox_shards) rounds.
+    pub async fn deliver_outbox_round(&self, limit: usize) -> Result<usize, Error> {
+        let env = self.env();
+        let shards = env.outbox_rounds.take(env.config.outbox_shards);
+        self.deliver_partitions(shards, limit).await
+    }
+
+    /// Delivers up to `limit` calls from each of `shards`, concurrently; the first error
+    /// is returned after every partition has had its turn.
+    async fn deliver_partitions(&self, shards: BTreeSet<usize>, limit: usize) -> Result<usize, Error> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for shard in shards {
+            let runtime = self.clone();
+            tasks.spawn(async move { runtime.deliver_partition(shard, limit).await });
+        }
+        let mut delivered = 0;
+        let mut first_error = None;
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(Ok(count)) => delivered += count,
+                Ok(Err(error)) => {
+                    first_error.get_or_insert(error);
+                }
+                Err(error) => {
+                    first_error.get_or_insert(Error::Unavailable {
+                        message: format!("an outbox delivery task ended abnormally: {error}"),
+                    });
+                }
+            }
+        }
+        match first_error {
+            Some(error) if delivered == 0 => Err(error),
+            Some(error) => {
+                tracing::warn!(%error, delivered, "part of the outbox could not be delivered");
+                Ok(delivered)
+            }
+            None => Ok(delivered),
+        }
+    }
+
+    /// Delivers up to `limit` pending calls of one partition, in id order.
+    async fn deliver_partition(&self, shard: usize, limit: usize) -> Result<usize, Error> {
         let env = self.env();
         let mut delivered = 0;
-        for message in outbox::pending(env, limit).await? {
+        let messages = outbox::pending(env, shard, limit).await?;
+        if messages.len() >= limit {
+            // There may be more: the next round of a collector comes back here.
+            env.outbox_rounds.mark(shard);
+        }
+        for message in messages {
             let Some(invocation) = message.invocation() else {
                 tracing::error!(message = %message.key(), "unreadable outbox message set aside");
                 outbox::set_aside(env, &message).await?;
@@ -62,7 +119,7 @@ impl OutboxCollector {
                 if *stopped.borrow() {
                     return;
                 }
-                match runtime.deliver_outbox(100).await {
+                match runtime.deliver_outbox_round(100).await {
                     Ok(delivered) if delivered > 0 => continue,
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "outbox delivery failed; trying again"),

@@ -19,7 +19,7 @@ mod commit;
 pub(crate) mod context;
 mod delivery;
 mod execute;
-mod outbox;
+pub(crate) mod outbox;
 mod setter;
 mod unwind;
 
@@ -80,6 +80,7 @@ impl RuntimeBuilder {
                 presumptions: Presumptions::default(),
                 collections,
                 reads: ReadHints::default(),
+                outbox_rounds: outbox::Rounds::default(),
             }),
         }
     }
@@ -100,6 +101,11 @@ impl Runtime {
             handlers: BTreeMap::new(),
             config: Config::default(),
         }
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &Config {
+        &self.env.config
     }
 
     /// The store it runs on.

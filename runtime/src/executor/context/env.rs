@@ -64,6 +64,7 @@ pub(crate) struct Env {
     pub(crate) presumptions: Presumptions,
     pub(crate) collections: CollectionCache,
     pub(crate) reads: ReadHints,
+    pub(crate) outbox_rounds: crate::executor::outbox::Rounds,
 }
 
 impl Env {
