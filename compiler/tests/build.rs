@@ -44,7 +44,7 @@ fn build_writes_what_the_golden_tree_holds_and_a_second_run_changes_nothing() {
     ]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     assert!(
-        text(&first.stderr).contains("generated hotel-model, hotel-handlers and hotel-client"),
+        text(&first.stderr).contains("generated hotel-model, hotel-handlers, hotel-client and deploy/template.yaml"),
         "{}",
         text(&first.stderr)
     );
@@ -68,7 +68,7 @@ fn build_writes_what_the_golden_tree_holds_and_a_second_run_changes_nothing() {
     ]);
     assert_eq!(second.status.code(), Some(0));
     assert!(
-        text(&second.stderr).contains("(0 of 6 files changed)"),
+        text(&second.stderr).contains("(0 of 7 files changed)"),
         "{}",
         text(&second.stderr)
     );

@@ -1,7 +1,10 @@
 //! Golden tests of code generation. Every directory `tests/golden/build/<case>/` holds the
-//! crates `nubesc build` generates for `tests/golden/pass/<case>.nubes` (or, for `hotel`,
-//! `examples/hotel.nubes`), with `--runtime-path runtime`. They are workspace members, so
-//! CI compiles and lints them; this test regenerates them and fails on any difference.
+//! crates and the `deploy/template.yaml` that `nubesc build` generates for
+//! `tests/golden/pass/<case>.nubes` (or, for `hotel`, `examples/hotel.nubes`), with
+//! `--runtime-path runtime` (and, for `hotel`, `--lambda-zip` pointing at the zip
+//! `scripts/lambda-zip` builds; for `minimal`, `--functions one`). The crates are workspace
+//! members, so CI compiles and lints them; this test regenerates everything and fails on
+//! any difference.
 //!
 //! `NUBES_BLESS=1 cargo test -p nubesc --test codegen` rewrites them. To add a case,
 //! create its empty directory and bless.
@@ -10,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nubesc::codegen::{self, naming, Options, RuntimeDependency, Tree};
+use nubesc::codegen::{self, naming, DeployOptions, Functions, Options, RuntimeDependency, Tree};
 use nubesc::output;
 
 fn root() -> PathBuf {
@@ -56,9 +59,29 @@ fn generate(name: &str, schema_path: &Path) -> Result<Tree, String> {
     let options = Options {
         app: naming::app_name(name),
         runtime: RuntimeDependency::Path(runtime),
+        deploy: deploy_options(name),
     };
     codegen::generate(&schema, &options).map_err(|error| error.to_string())
 }
+
+/// The template of `hotel` takes the zip `scripts/lambda-zip` builds, so it deploys from
+/// where it is; `minimal` shows the one-function layout; the rest use the defaults.
+fn deploy_options(name: &str) -> DeployOptions {
+    match name {
+        "hotel" => DeployOptions {
+            lambda_zip: HOTEL_ZIP.into(),
+            ..DeployOptions::default()
+        },
+        "minimal" => DeployOptions {
+            functions: Functions::One,
+            ..DeployOptions::default()
+        },
+        _ => DeployOptions::default(),
+    }
+}
+
+/// `target/lambda/hotel-lambda/bootstrap.zip` from `tests/golden/build/hotel/deploy`.
+const HOTEL_ZIP: &str = "../../../../../target/lambda/hotel-lambda/bootstrap.zip";
 
 /// Every file under `dir`, relative to it.
 fn files_under(dir: &Path) -> BTreeSet<PathBuf> {

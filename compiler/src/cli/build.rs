@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::{colors, compile, write_or_fail, BuildArgs, Io, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
-use crate::codegen::{self, naming, Options, RuntimeDependency};
+use super::{colors, compile, write_or_fail, BuildArgs, FunctionsChoice, Io, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
+use crate::codegen::{self, naming, DeployOptions, Functions, Options, RuntimeDependency};
 use crate::output::{self, Difference};
 
 /// Runs `nubesc build`; returns the exit code.
@@ -52,6 +52,13 @@ pub(super) fn run(args: &BuildArgs, io: &mut Io<'_>) -> i32 {
         &Options {
             app: app.clone(),
             runtime,
+            deploy: DeployOptions {
+                functions: match args.functions {
+                    FunctionsChoice::PerType => Functions::PerType,
+                    FunctionsChoice::One => Functions::One,
+                },
+                lambda_zip: args.lambda_zip.clone(),
+            },
         },
     ) {
         Ok(tree) => tree,
@@ -65,7 +72,7 @@ pub(super) fn run(args: &BuildArgs, io: &mut Io<'_>) -> i32 {
     match output::write(&tree, &out) {
         Ok(written) => {
             let text = format!(
-                "generated {app}-model, {app}-handlers and {app}-client in `{}` ({} of {} files changed)\n",
+                "generated {app}-model, {app}-handlers, {app}-client and deploy/template.yaml in `{}` ({} of {} files changed)\n",
                 args.out.display(),
                 written.len(),
                 tree.len()

@@ -68,6 +68,17 @@ struct BuildArgs {
     #[arg(long)]
     check: bool,
 
+    /// How `DIR/deploy/template.yaml` spreads the application over Lambda functions:
+    /// `per-type` (a function `<NAME>-<Type>` per object type, plus `<NAME>-outbox`) or
+    /// `one` (a single function `<NAME>-all`).
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = FunctionsChoice::PerType)]
+    functions: FunctionsChoice,
+
+    /// The zip holding the functions' `bootstrap` executable, relative to
+    /// `DIR/deploy` (`scripts/lambda-zip` builds one).
+    #[arg(long, value_name = "PATH", default_value = "bootstrap.zip")]
+    lambda_zip: String,
+
     /// Treat warnings as errors.
     #[arg(long, short = 'D')]
     deny_warnings: bool,
@@ -94,6 +105,15 @@ struct CheckArgs {
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+}
+
+/// `--functions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FunctionsChoice {
+    /// A function per object type, and one that delivers the outbox.
+    PerType,
+    /// One function for the whole application.
+    One,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,6 +7,7 @@
 
 mod access;
 mod client;
+pub mod deploy;
 mod handlers;
 mod manifest;
 mod model;
@@ -23,6 +24,7 @@ use quote::quote;
 
 use crate::ir::Schema;
 
+pub use deploy::{DeployOptions, Functions};
 pub use manifest::RuntimeDependency;
 
 /// The first line of every generated file (after the comment marker).
@@ -35,6 +37,8 @@ pub struct Options {
     pub app: String,
     /// How the generated crates depend on `nubes-runtime`.
     pub runtime: RuntimeDependency,
+    /// What `deploy/template.yaml` deploys.
+    pub deploy: DeployOptions,
 }
 
 /// Why code could not be generated for a valid schema.
@@ -63,7 +67,7 @@ impl std::error::Error for CodegenError {}
 /// The generated files, by path relative to the output directory, in path order.
 pub type Tree = BTreeMap<PathBuf, String>;
 
-/// Generates the three crates for `schema`.
+/// Generates the three crates for `schema`, and `deploy/template.yaml`.
 pub fn generate(schema: &Schema, options: &Options) -> Result<Tree, CodegenError> {
     if !naming::is_valid_app_name(&options.app) {
         return Err(CodegenError::BadAppName(options.app.clone()));
@@ -83,6 +87,10 @@ pub fn generate(schema: &Schema, options: &Options) -> Result<Tree, CodegenError
         );
         tree.insert(dir.join("src").join("lib.rs"), render(tokens)?);
     }
+    tree.insert(
+        PathBuf::from("deploy").join("template.yaml"),
+        deploy::template(schema, app, &options.deploy),
+    );
     Ok(tree)
 }
 
@@ -150,6 +158,7 @@ mod tests {
         Options {
             app: "shop".into(),
             runtime: RuntimeDependency::this_version(),
+            deploy: DeployOptions::default(),
         }
     }
 
@@ -183,6 +192,7 @@ mod tests {
         assert_eq!(
             paths,
             [
+                "deploy/template.yaml",
                 "shop-client/Cargo.toml",
                 "shop-client/src/lib.rs",
                 "shop-handlers/Cargo.toml",
