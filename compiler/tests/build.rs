@@ -44,7 +44,9 @@ fn build_writes_what_the_golden_tree_holds_and_a_second_run_changes_nothing() {
     ]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     assert!(
-        text(&first.stderr).contains("generated hotel-model, hotel-handlers, hotel-client and deploy/template.yaml"),
+        text(&first.stderr).contains(
+            "generated hotel-model, hotel-handlers, hotel-client and deploy/template.yaml"
+        ),
         "{}",
         text(&first.stderr)
     );

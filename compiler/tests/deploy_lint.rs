@@ -58,7 +58,11 @@ fn every_generated_template_passes_cfn_lint() {
 fn cfn_lint_rejects_a_template_with_a_mistake() {
     let hotel = root().join("tests/golden/build/hotel/deploy/template.yaml");
     let good = fs::read_to_string(&hotel).expect("the hotel template");
-    let broken = good.replacen("BillingMode: PAY_PER_REQUEST", "BillingMode: PAY_PER_USE", 1);
+    let broken = good.replacen(
+        "BillingMode: PAY_PER_REQUEST",
+        "BillingMode: PAY_PER_USE",
+        1,
+    );
     assert_ne!(good, broken, "the template has no BillingMode to break");
     let dir = root().join("target/deploy-lint-tests");
     fs::create_dir_all(&dir).expect("a scratch directory");
@@ -66,7 +70,11 @@ fn cfn_lint_rejects_a_template_with_a_mistake() {
     fs::write(&path, broken).expect("the broken template is written");
     let output = cfn_lint(std::slice::from_ref(&path));
     let _ = fs::remove_file(&path);
-    assert_ne!(output.status.code(), Some(0), "cfn-lint passed a broken template");
+    assert_ne!(
+        output.status.code(),
+        Some(0),
+        "cfn-lint passed a broken template"
+    );
     assert!(
         text(&output).contains("PAY_PER_USE"),
         "cfn-lint failed for another reason:\n{}",

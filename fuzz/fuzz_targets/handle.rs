@@ -13,7 +13,7 @@ use nubes_reliability::dataset::{seed, Dataset};
 use nubes_reliability::hostile::{self, ByteChoices};
 use nubes_reliability::ids::IdSource;
 use nubes_runtime::store::sqlite::SqliteStore;
-use nubes_runtime::{Config, Error, Reply, Runtime};
+use nubes_runtime::{Config, Error, InProcess, Reply, Runtime};
 use serde_json::Value;
 
 struct Hotel {
@@ -34,7 +34,7 @@ fn hotel() -> &'static Hotel {
         let runtime = nubes_reliability::hotel_runtime(store, Config::default());
         let data = tokio.block_on(async {
             runtime.ensure_tables().await.expect("tables");
-            seed(&runtime, &mut IdSource::new(1_767_225_600_000))
+            seed(&InProcess::new(runtime.clone()), &mut IdSource::new(1_767_225_600_000))
                 .await
                 .expect("the dataset")
         });

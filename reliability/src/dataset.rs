@@ -1,8 +1,8 @@
 //! A small hotel: two cities of two hotels of two rooms, three users and one
-//! reservation, made through [`Runtime::handle`] with ids from an [`IdSource`], so that
+//! reservation, made through a [`Transport`] with ids from an [`IdSource`], so that
 //! every run stores the same bytes.
 
-use nubes_runtime::{Error, Runtime};
+use nubes_runtime::{Error, Transport};
 use serde_json::Value;
 
 use crate::ids::IdSource;
@@ -37,8 +37,9 @@ impl Dataset {
     }
 }
 
-/// Makes the dataset on `runtime` (its tables must exist).
-pub async fn seed(runtime: &Runtime, ids: &mut IdSource) -> Result<Dataset, Error> {
+/// Makes the dataset through `server` (an `InProcess` runtime, or anything that serves
+/// the hotel's requests; the tables must exist).
+pub async fn seed(server: &dyn Transport, ids: &mut IdSource) -> Result<Dataset, Error> {
     let mut data = Dataset {
         cities: Vec::new(),
         hotels: Vec::new(),
@@ -51,8 +52,8 @@ pub async fn seed(runtime: &Runtime, ids: &mut IdSource) -> Result<Dataset, Erro
         .into_iter()
         .enumerate()
     {
-        runtime
-            .handle(&requests::create_city(&ids.next_id(), city, "Portugal"))
+        server
+            .send(&requests::create_city(&ids.next_id(), city, "Portugal"))
             .await?;
         let mut hotels = Vec::new();
         for h in 0..2 {
@@ -61,12 +62,12 @@ pub async fn seed(runtime: &Runtime, ids: &mut IdSource) -> Result<Dataset, Erro
             let name = format!("{city} {h}");
             let rate = [3.5, 4.5][h];
             let create = requests::create_hotel(&ids.next_id(), &hotel, &name, rate, point, city);
-            runtime.handle(&create).await?;
+            server.send(&create).await?;
             let mut rooms = Vec::new();
             for number in [101, 102] {
                 let room = format!("room-{c}-{h}-{number}");
                 let create = requests::create_room(&ids.next_id(), &room, number, 9_000, &hotel);
-                runtime.handle(&create).await?;
+                server.send(&create).await?;
                 rooms.push(room);
             }
             data.rooms.push(rooms);
@@ -79,7 +80,7 @@ pub async fn seed(runtime: &Runtime, ids: &mut IdSource) -> Result<Dataset, Erro
         let email = format!("{name}@example.com");
         let password = format!("{name}-secret");
         let register = requests::register(&ids.next_id(), &email, (name, "Silva"), &password);
-        runtime.handle(&register).await?;
+        server.send(&register).await?;
         data.users.push(email);
         data.passwords.push(password);
     }
@@ -90,7 +91,7 @@ pub async fn seed(runtime: &Runtime, ids: &mut IdSource) -> Result<Dataset, Erro
         "2027-03-01",
         "2027-03-04",
     );
-    data.reservation = match runtime.handle(&reserve).await? {
+    data.reservation = match server.send(&reserve).await? {
         Value::String(id) => id,
         other => {
             return Err(Error::validation(format!(

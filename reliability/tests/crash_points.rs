@@ -24,7 +24,8 @@ use nubes_reliability::{hotel_runtime, requests, state};
 use nubes_runtime::store::faulty::{Fault, FaultyStore};
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::{
-    Clock, Config, Error, InvocationId, ManualClock, Request, Runtime, Store, SystemClock,
+    Clock, Config, Error, InProcess, InvocationId, ManualClock, Request, Runtime, Store,
+    SystemClock,
 };
 use serde_json::Value;
 
@@ -108,7 +109,9 @@ impl Stores {
         let runtime = hotel_runtime(faulty.clone(), config.clone());
         runtime.ensure_tables().await.expect("the hotel's tables");
         let mut ids = IdSource::new(start_ms);
-        let data = seed(&runtime, &mut ids).await.expect("the dataset");
+        let data = seed(&InProcess::new(runtime.clone()), &mut ids)
+            .await
+            .expect("the dataset");
         Copy {
             runtime,
             faulty,

@@ -52,7 +52,7 @@ use nubes_reliability::history::view::{self, ObjKey};
 use nubes_reliability::ids::IdSource;
 use nubes_reliability::{hotel_runtime, requests};
 use nubes_runtime::store::faulty::{Fault, FaultyStore};
-use nubes_runtime::{Config, Error, InvocationId, Request, Runtime, Store};
+use nubes_runtime::{Config, Error, InProcess, InvocationId, Request, Runtime, Store};
 use serde_json::Value;
 
 /// Store calls failed by crashes and lost answers, per mille.
@@ -293,7 +293,7 @@ async fn setup(runtime: &Runtime, seed: u64) -> (Dataset, Space) {
         .await
         .unwrap_or_else(|error| failed("tables", error));
     let mut ids = IdSource::new(now_ms());
-    let data = dataset::seed(runtime, &mut ids)
+    let data = dataset::seed(&InProcess::new(runtime.clone()), &mut ids)
         .await
         .unwrap_or_else(|error| failed("the dataset", error));
     let space = Space::new(&data);

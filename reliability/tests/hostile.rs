@@ -20,7 +20,7 @@ use nubes_reliability::dataset::{seed, Dataset};
 use nubes_reliability::ids::IdSource;
 use nubes_reliability::{hostile, hotel_runtime, requests, state};
 use nubes_runtime::store::sqlite::SqliteStore;
-use nubes_runtime::{Call, Config, Error, InvocationId, Reply, Request, Runtime};
+use nubes_runtime::{Call, Config, Error, InProcess, InvocationId, Reply, Request, Runtime};
 use serde_json::{json, Value};
 
 /// The hotel on a SQLite file of its own.
@@ -40,7 +40,9 @@ impl Hotel {
         let runtime = hotel_runtime(store, Config::default());
         runtime.ensure_tables().await.expect("tables");
         let mut ids = IdSource::new(nubes_runtime::Clock::now_ms(&nubes_runtime::SystemClock));
-        let data = seed(&runtime, &mut ids).await.expect("the dataset");
+        let data = seed(&InProcess::new(runtime.clone()), &mut ids)
+            .await
+            .expect("the dataset");
         Hotel {
             runtime,
             data,

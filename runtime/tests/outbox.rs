@@ -89,7 +89,10 @@ async fn calls_spread_over_the_partitions_and_a_sweep_drains_them(store: Arc<dyn
         pending.len()
     );
     let busiest = pending.iter().map(|(_, count)| *count).max().unwrap_or(0);
-    assert!(busiest <= 15, "one partition holds {busiest} of {CALLS} calls: {pending:?}");
+    assert!(
+        busiest <= 15,
+        "one partition holds {busiest} of {CALLS} calls: {pending:?}"
+    );
 
     // A sweep with a small limit per partition: each round takes at most 2 of each.
     let mut delivered = 0;
@@ -99,14 +102,21 @@ async fn calls_spread_over_the_partitions_and_a_sweep_drains_them(store: Arc<dyn
         if count == 0 {
             break;
         }
-        assert!(count <= 2 * 32, "a round delivered {count} calls with a limit of 2 a partition");
+        assert!(
+            count <= 2 * 32,
+            "a round delivered {count} calls with a limit of 2 a partition"
+        );
         delivered += count;
         rounds += 1;
         assert!(rounds <= CALLS, "the sweep does not end");
     }
     assert_eq!(delivered, CALLS);
     assert!(pending_by_partition(&runtime).await.is_empty());
-    assert_eq!(total_count(&runtime).await, CALLS as i64, "each call ran once");
+    assert_eq!(
+        total_count(&runtime).await,
+        CALLS as i64,
+        "each call ran once"
+    );
 }
 
 async fn a_collector_of_another_process_drains_every_partition(store: Arc<dyn Store>) {
@@ -140,5 +150,9 @@ async fn a_collector_of_another_process_drains_every_partition(store: Arc<dyn St
         tokio::task::yield_now().await;
     }
     collector.stop().await;
-    assert_eq!(total_count(&sender).await, 2 * CALLS as i64, "each call ran once");
+    assert_eq!(
+        total_count(&sender).await,
+        2 * CALLS as i64,
+        "each call ran once"
+    );
 }

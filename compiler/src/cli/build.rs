@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use super::{colors, compile, write_or_fail, BuildArgs, FunctionsChoice, Io, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
+use super::{
+    colors, compile, write_or_fail, BuildArgs, FunctionsChoice, Io, EXIT_DIAGNOSTICS, EXIT_OK,
+    EXIT_USAGE,
+};
 use crate::codegen::{self, naming, DeployOptions, Functions, Options, RuntimeDependency};
 use crate::output::{self, Difference};
 

@@ -29,7 +29,11 @@ impl Runtime {
 
     /// Delivers up to `limit` calls from each of `shards`, concurrently; the first error
     /// is returned after every partition has had its turn.
-    async fn deliver_partitions(&self, shards: BTreeSet<usize>, limit: usize) -> Result<usize, Error> {
+    async fn deliver_partitions(
+        &self,
+        shards: BTreeSet<usize>,
+        limit: usize,
+    ) -> Result<usize, Error> {
         let mut tasks = tokio::task::JoinSet::new();
         for shard in shards {
             let runtime = self.clone();

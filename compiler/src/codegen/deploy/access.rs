@@ -61,7 +61,11 @@ pub fn for_type(schema: &Schema, object: ObjectId) -> Grants {
 /// The grants of a function that serves every type and delivers the outbox.
 pub fn for_everything(schema: &Schema) -> Grants {
     Grants {
-        write: schema.objects.iter().map(|object| object.name.clone()).collect(),
+        write: schema
+            .objects
+            .iter()
+            .map(|object| object.name.clone())
+            .collect(),
         read: BTreeSet::new(),
         outbox: Outbox::Deliver,
     }
@@ -199,10 +203,7 @@ mod tests {
         );
         assert_eq!(
             grants(&schema, "Shop"),
-            (
-                vec!["Line".into(), "Order".into(), "Shop".into()],
-                vec![]
-            )
+            (vec!["Line".into(), "Order".into(), "Shop".into()], vec![])
         );
         assert_eq!(grants(&schema, "Line"), (vec!["Line".into()], vec![]));
     }

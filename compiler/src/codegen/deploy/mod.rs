@@ -70,7 +70,8 @@ const READ_ACTIONS: &[&str] = &[
 const OUTBOX_SEND_ACTIONS: &[&str] = &["dynamodb:PutItem"];
 
 /// The actions on the outbox of the function that delivers it.
-const OUTBOX_DELIVER_ACTIONS: &[&str] = &["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"];
+const OUTBOX_DELIVER_ACTIONS: &[&str] =
+    &["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"];
 
 /// One Lambda function of the template.
 struct Function {
@@ -92,7 +93,10 @@ pub fn template(schema: &Schema, app: &str, options: &DeployOptions) -> String {
     let mut resources = Vec::new();
     for (id, logical) in &types {
         let name = &schema[*id].name;
-        resources.push((format!("Type{logical}Table"), table(&format!("${{TablePrefix}}{name}"))));
+        resources.push((
+            format!("Type{logical}Table"),
+            table(&format!("${{TablePrefix}}{name}")),
+        ));
     }
     resources.push((
         "OutboxTable".to_string(),
@@ -143,7 +147,11 @@ fn logical_names(schema: &Schema) -> Vec<(ObjectId, String)> {
         .enumerate()
         .map(|(index, name)| {
             let shared = names.iter().filter(|other| *other == name).count() > 1;
-            let name = if shared { format!("{name}{index}") } else { name.clone() };
+            let name = if shared {
+                format!("{name}{index}")
+            } else {
+                name.clone()
+            };
             (ObjectId(index as u32), name)
         })
         .collect()
@@ -284,7 +292,10 @@ fn globals(options: &DeployOptions) -> Node {
             ("Runtime", Node::str("provided.al2023")),
             ("Handler", Node::str("bootstrap")),
             ("CodeUri", Node::str(options.lambda_zip.as_str())),
-            ("Architectures", Node::List(vec![Node::reference("Architecture")])),
+            (
+                "Architectures",
+                Node::List(vec![Node::reference("Architecture")]),
+            ),
             ("MemorySize", Node::reference("MemorySize")),
             ("Timeout", Node::reference("Timeout")),
             (
@@ -306,8 +317,18 @@ fn globals(options: &DeployOptions) -> Node {
 
 /// A table as `ensure_tables` makes it: `pk` and `sk` strings, on-demand, expiring `_ttl`.
 fn table(name: &str) -> Node {
-    let attribute = |name: &str| map([("AttributeName", Node::str(name)), ("AttributeType", Node::str("S"))]);
-    let key = |name: &str, kind: &str| map([("AttributeName", Node::str(name)), ("KeyType", Node::str(kind))]);
+    let attribute = |name: &str| {
+        map([
+            ("AttributeName", Node::str(name)),
+            ("AttributeType", Node::str("S")),
+        ])
+    };
+    let key = |name: &str, kind: &str| {
+        map([
+            ("AttributeName", Node::str(name)),
+            ("KeyType", Node::str(kind)),
+        ])
+    };
     map([
         ("Type", Node::str("AWS::DynamoDB::Table")),
         ("DeletionPolicy", Node::str("Retain")),
@@ -321,7 +342,10 @@ fn table(name: &str) -> Node {
                     "AttributeDefinitions",
                     Node::List(vec![attribute("pk"), attribute("sk")]),
                 ),
-                ("KeySchema", Node::List(vec![key("pk", "HASH"), key("sk", "RANGE")])),
+                (
+                    "KeySchema",
+                    Node::List(vec![key("pk", "HASH"), key("sk", "RANGE")]),
+                ),
                 (
                     "TimeToLiveSpecification",
                     map([
@@ -336,7 +360,10 @@ fn table(name: &str) -> Node {
                         Node::reference("PointInTimeRecovery"),
                     )]),
                 ),
-                ("DeletionProtectionEnabled", Node::reference("DeletionProtection")),
+                (
+                    "DeletionProtectionEnabled",
+                    Node::reference("DeletionProtection"),
+                ),
             ]),
         ),
     ])
@@ -406,7 +433,12 @@ fn function_resources(
 }
 
 /// The function's role: its own log group, and the tables its grants name.
-fn role_node(schema: &Schema, types: &[(ObjectId, String)], function: &Function, logs: &str) -> Node {
+fn role_node(
+    schema: &Schema,
+    types: &[(ObjectId, String)],
+    function: &Function,
+    logs: &str,
+) -> Node {
     let table_arn = |type_name: &str| {
         let logical = types
             .iter()
@@ -499,7 +531,10 @@ fn outputs(types: &[(ObjectId, String)], schema: &Schema, functions: &[Function]
         entries.push((
             format!("{}Name", function.logical),
             map([
-                ("Description", Node::str(format!("The function for {}.", function.description))),
+                (
+                    "Description",
+                    Node::str(format!("The function for {}.", function.description)),
+                ),
                 ("Value", Node::reference(&function.logical)),
             ]),
         ));
@@ -519,7 +554,10 @@ fn outputs(types: &[(ObjectId, String)], schema: &Schema, functions: &[Function]
     entries.push((
         "OutboxTableName".into(),
         map([
-            ("Description", Node::str("The table of the outbox of asynchronous calls.")),
+            (
+                "Description",
+                Node::str("The table of the outbox of asynchronous calls."),
+            ),
             ("Value", Node::reference("OutboxTable")),
         ]),
     ));

@@ -46,13 +46,23 @@ impl Node {
 
     /// A list of strings.
     pub fn strs<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Node {
-        Node::List(items.into_iter().map(|item| Node::str(item.as_ref())).collect())
+        Node::List(
+            items
+                .into_iter()
+                .map(|item| Node::str(item.as_ref()))
+                .collect(),
+        )
     }
 }
 
 /// A mapping from `(key, value)` pairs.
 pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Node)>) -> Node {
-    Node::Map(entries.into_iter().map(|(key, value)| (key.into(), value)).collect())
+    Node::Map(
+        entries
+            .into_iter()
+            .map(|(key, value)| (key.into(), value))
+            .collect(),
+    )
 }
 
 /// The document for `root`, ending in a newline.
@@ -185,7 +195,10 @@ mod tests {
         assert_eq!(scalar("${AppName}-Hotel"), "\"${AppName}-Hotel\"");
         assert_eq!(scalar("a: b"), "\"a: b\"");
         assert_eq!(scalar("dynamodb:GetItem"), "dynamodb:GetItem");
-        assert_eq!(scalar("AWS::Serverless-2016-10-31"), "AWS::Serverless-2016-10-31");
+        assert_eq!(
+            scalar("AWS::Serverless-2016-10-31"),
+            "AWS::Serverless-2016-10-31"
+        );
         assert_eq!(scalar(""), "\"\"");
         assert_eq!(scalar("say \"hi\""), "\"say \\\"hi\\\"\"");
     }
