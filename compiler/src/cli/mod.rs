@@ -34,8 +34,9 @@ enum Command {
     /// Exit status: 0 when there is no error, 1 when there are errors,
     /// 2 for bad usage or a file that cannot be read.
     Check(CheckArgs),
-    /// Check a schema and generate its crates: `<app>-model`, `<app>-handlers` and
-    /// `<app>-client`.
+    /// Check a schema and generate its crates, `<app>-model`, `<app>-handlers` and
+    /// `<app>-client`, and `deploy/template.yaml`, an AWS SAM template that deploys the
+    /// application (see docs/deploy.md).
     ///
     /// Files are only rewritten when their contents change; the output is the same bytes
     /// for the same input. Exit status: 0 when the crates were written (or, with

@@ -21,6 +21,8 @@ mod tables;
 mod units;
 mod writes;
 
+pub use tables::TableCheck;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -142,3 +142,113 @@ fn key_schema_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement,
         .build()
         .map_err(build_error)
 }
+
+/// How a table on the server compares with what [`Store::ensure_tables`] makes.
+///
+/// [`Store::ensure_tables`]: crate::store::Store::ensure_tables
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableCheck {
+    /// There is no such table.
+    Missing,
+    /// It is there, active, and as `ensure_tables` makes it.
+    Ready,
+    /// It is there but differs: each entry says how.
+    Differs(Vec<String>),
+}
+
+impl DynamoStore {
+    /// Compares each table of `tables` (names without the prefix) with what
+    /// [`Store::ensure_tables`](crate::store::Store::ensure_tables) makes: keys `pk` (hash)
+    /// and `sk` (range), both strings; on-demand billing; expiry by `_ttl`; active. Reads
+    /// only (`DescribeTable`, `DescribeTimeToLive`).
+    pub async fn check_tables(
+        &self,
+        tables: &[TableSpec],
+    ) -> Result<Vec<(String, TableCheck)>, StoreError> {
+        let mut checks = Vec::new();
+        for spec in tables {
+            validate_table_name(&spec.name)?;
+            checks.push((spec.name.clone(), self.check_table(&spec.name).await?));
+        }
+        Ok(checks)
+    }
+
+    async fn check_table(&self, table: &str) -> Result<TableCheck, StoreError> {
+        let described = match self
+            .client
+            .describe_table()
+            .table_name(self.table_name(table))
+            .send()
+            .await
+        {
+            Ok(output) => output.table,
+            Err(err) if error_code(&err) == Some("ResourceNotFoundException") => {
+                return Ok(TableCheck::Missing)
+            }
+            Err(err) => return Err(classify(err, table)),
+        };
+        let Some(described) = described else {
+            return Ok(TableCheck::Missing);
+        };
+        let mut differences = Vec::new();
+        let keys: Vec<String> = described
+            .key_schema()
+            .iter()
+            .map(|key| format!("{} {}", key.attribute_name(), key.key_type().as_str()))
+            .collect();
+        let wanted_keys = [format!("{PK} HASH"), format!("{SK} RANGE")];
+        if keys != wanted_keys {
+            differences.push(format!(
+                "its key is ({}), not ({})",
+                keys.join(", "),
+                wanted_keys.join(", ")
+            ));
+        }
+        for definition in described.attribute_definitions() {
+            let name = definition.attribute_name();
+            let kind = definition.attribute_type().as_str();
+            if (name == PK || name == SK) && kind != "S" {
+                differences.push(format!("`{name}` is of type {kind}, not S (string)"));
+            }
+        }
+        let billing = described
+            .billing_mode_summary()
+            .and_then(|summary| summary.billing_mode())
+            .map(|mode| mode.as_str().to_string())
+            .unwrap_or_else(|| "PROVISIONED".to_string());
+        if billing != BillingMode::PayPerRequest.as_str() {
+            differences.push(format!(
+                "billing is {billing}, not PAY_PER_REQUEST (on demand)"
+            ));
+        }
+        if let Some(status) = described.table_status() {
+            if *status != TableStatus::Active {
+                differences.push(format!("it is {}, not ACTIVE yet", status.as_str()));
+            }
+        }
+        let ttl = self
+            .client
+            .describe_time_to_live()
+            .table_name(self.table_name(table))
+            .send()
+            .await
+            .map_err(|err| classify(err, table))?
+            .time_to_live_description;
+        let ttl_on = ttl.as_ref().is_some_and(|ttl| {
+            ttl.attribute_name() == Some(EXPIRES)
+                && ttl
+                    .time_to_live_status()
+                    .is_some_and(|status| matches!(status.as_str(), "ENABLED" | "ENABLING"))
+        });
+        if !ttl_on {
+            differences.push(format!(
+                "items do not expire by `{EXPIRES}` (turn on time to live with that attribute)"
+            ));
+        }
+        Ok(if differences.is_empty() {
+            TableCheck::Ready
+        } else {
+            TableCheck::Differs(differences)
+        })
+    }
+}
