@@ -17,7 +17,8 @@ use nubes_runtime::aws_sdk_lambda;
 use nubes_runtime::lambda::LambdaTransport;
 use nubes_runtime::serde_json::{self, json};
 use nubes_runtime::store::dynamo::DynamoStore;
-use nubes_runtime::{Call, Request, Store, Transport};
+use nubes_runtime::store::{Condition, Key, WriteOp};
+use nubes_runtime::{Call, Invocation, InvocationId, Request, Store, Transport};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hotel_runs_over_lambda() {
@@ -122,4 +123,54 @@ async fn the_hotel_runs_over_lambda() {
         .map(|payload| serde_json::from_slice(payload.as_ref()).unwrap_or_default())
         .unwrap_or_default();
     assert_eq!(reply["error"]["kind"], json!("validation"), "{reply}");
+
+    // EventBridge's scheduled event makes the function deliver the outbox: a pending
+    // asynchronous reservation, stored in one of the outbox's partitions, runs once.
+    let later = Invocation {
+        id: InvocationId::new(),
+        type_name: "Room".into(),
+        object: lisbon.rooms[2].as_ref().to_string(),
+        method: "reserve".into(),
+        args: json!({ "guest": ana.0, "checkIn": "2027-08-01", "checkOut": "2027-08-03" }),
+    };
+    let mut message = nubes_runtime::Item::new();
+    message.insert("invocation".into(), serde_json::to_value(&later).expect("JSON"));
+    tables
+        .write(vec![WriteOp::Put {
+            key: Key::new("_outbox", "outbox#07", format!("msg#{}", later.id.as_str())),
+            item: message,
+            condition: Condition::Absent,
+        }])
+        .await
+        .expect("a pending call is stored");
+    let scheduled = json!({
+        "version": "0",
+        "id": "0f3f2c7e-5d2a-4c53-9a8e-7b1d2c3e4f50",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2027-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/hotel-outbox"],
+        "detail": {}
+    });
+    let output = lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .payload(aws_sdk_lambda::primitives::Blob::new(scheduled.to_string().into_bytes()))
+        .send()
+        .await
+        .expect("the function answers the schedule");
+    assert_eq!(output.function_error, None);
+    let reply: serde_json::Value = output
+        .payload
+        .map(|payload| serde_json::from_slice(payload.as_ref()).unwrap_or_default())
+        .unwrap_or_default();
+    assert_eq!(reply, json!({ "delivered": 1 }), "{reply}");
+    let booked_later = client
+        .room(&lisbon.rooms[2])
+        .reservations_ids()
+        .await
+        .expect("the room's reservations");
+    assert_eq!(booked_later.len(), 1, "the pending call ran once");
 }
