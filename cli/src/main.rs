@@ -34,8 +34,8 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum TablesCommand {
     /// Create the tables that do not exist yet, as the runtime's `ensure_tables` makes
-    /// them, then check every table. Safe to run again: existing tables and their items
-    /// are left as they are.
+    /// them, turn on expiry by `_ttl` where it is off, then check every table. Safe to run
+    /// again: existing tables and their items are left as they are.
     ///
     /// Exit status: 0 when every table is ready, 1 when an existing table differs from
     /// what the schema needs, 2 for a schema with errors or a server that cannot be
@@ -55,9 +55,11 @@ struct TablesArgs {
     #[arg(value_name = "FILE")]
     file: PathBuf,
 
-    /// The DynamoDB endpoint, such as `http://127.0.0.1:8000` for a local server.
-    /// Default: `NUBES_DYNAMODB_ENDPOINT`, else AWS's endpoint for the region (with
-    /// credentials from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`).
+    /// The endpoint of a local DynamoDB-API server, such as `http://127.0.0.1:8000`
+    /// (reached with test credentials, in us-east-1 unless `--region` says otherwise).
+    /// Default: `NUBES_DYNAMODB_ENDPOINT`; without either, AWS's endpoint for the region,
+    /// with credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+    /// `AWS_SESSION_TOKEN`.
     #[arg(long, value_name = "URL", env = "NUBES_DYNAMODB_ENDPOINT")]
     endpoint: Option<String>,
 
@@ -71,7 +73,8 @@ struct TablesArgs {
     )]
     prefix: String,
 
-    /// The AWS region. Default: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1.
+    /// The AWS region. Default: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1
+    /// (with `--endpoint`: us-east-1).
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
 }

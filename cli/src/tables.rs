@@ -35,7 +35,11 @@ pub async fn run(args: &TablesArgs, mode: Mode) -> u8 {
     let store = builder.build();
     let place = args.endpoint.as_deref().unwrap_or("AWS");
     if mode == Mode::Create {
-        if let Err(error) = store.ensure_tables(&tables).await {
+        let created = match store.ensure_tables(&tables).await {
+            Ok(()) => store.ensure_expiry(&tables).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = created {
             eprintln!("error: cannot create the tables on {place}: {error}");
             return EXIT_USAGE;
         }

@@ -250,3 +250,61 @@ fn an_unreadable_file_exits_2_with_its_name() {
         stderr(&output)
     );
 }
+
+#[tokio::test]
+async fn create_turns_on_expiry_where_it_is_off() {
+    let prefix = prefix("expiry");
+    let client = client().await;
+    let table = format!("{prefix}User");
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("an attribute")
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("a key")
+    };
+    // The right keys and billing, but no expiry: a creation cut short before its TTL.
+    client
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(attribute("pk"))
+        .attribute_definitions(attribute("sk"))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("a table without expiry");
+    let checked = tables("check", &prefix, &hotel());
+    assert_eq!(checked.status.code(), Some(1), "{}", stdout(&checked));
+    assert!(
+        stdout(&checked).contains("do not expire by `_ttl`"),
+        "{}",
+        stdout(&checked)
+    );
+
+    let created = tables("create", &prefix, &hotel());
+    assert_eq!(
+        created.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&created),
+        stderr(&created)
+    );
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("the table's expiry")
+        .time_to_live_description
+        .expect("a description");
+    assert_eq!(ttl.attribute_name(), Some("_ttl"));
+}

@@ -197,7 +197,62 @@ fn help_explains_build() {
     let out = nubesc(&["build", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = text(&out.stdout);
-    for flag in ["--out", "--name", "--runtime-path", "--check"] {
+    for flag in [
+        "--out",
+        "--name",
+        "--runtime-path",
+        "--check",
+        "--functions",
+        "--lambda-zip",
+    ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }
+}
+
+#[test]
+fn the_deploy_flags_shape_the_template() {
+    let out_dir = scratch("deploy-flags");
+    let out_arg = out_dir.to_string_lossy().into_owned();
+    let build = |extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            "examples/hotel.nubes",
+            "-o",
+            &out_arg,
+            "--name",
+            "inn",
+        ];
+        args.extend_from_slice(extra);
+        let output = nubesc(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        fs::read_to_string(out_dir.join("deploy/template.yaml")).unwrap_or_default()
+    };
+    let per_type = build(&[]);
+    assert!(per_type.contains("CodeUri: bootstrap.zip"), "{per_type}");
+    assert!(per_type.contains("Default: inn\n"), "{per_type}");
+    for function in ["City", "Hotel", "Room", "Reservation", "User", "outbox"] {
+        let name = format!("FunctionName: !Sub \"${{AppName}}-{function}\"");
+        assert!(per_type.contains(&name), "{name} missing:\n{per_type}");
+    }
+    let one = build(&["--functions", "one", "--lambda-zip", "../build/app.zip"]);
+    assert!(one.contains("CodeUri: \"../build/app.zip\""), "{one}");
+    assert_eq!(
+        one.matches("Type: AWS::Serverless::Function").count(),
+        1,
+        "{one}"
+    );
+    assert!(
+        one.contains("FunctionName: !Sub \"${AppName}-all\""),
+        "{one}"
+    );
+    let wrong = nubesc(&[
+        "build",
+        "examples/hotel.nubes",
+        "-o",
+        &out_arg,
+        "--functions",
+        "some",
+    ]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong.stderr));
+    let _ = fs::remove_dir_all(&out_dir);
 }

@@ -26,7 +26,9 @@ use nubes_reliability::ids::IdSource;
 use nubes_reliability::{hotel_runtime, requests};
 use nubes_runtime::store::sqlite::SqliteStore;
 use nubes_runtime::store::{Condition, Key, Page, Stats, StoreError, TableSpec, Update, WriteOp};
-use nubes_runtime::{Config, Error, InvocationId, Item, Request, Runtime, Store, Transport};
+use nubes_runtime::{
+    Config, Error, Invocation, InvocationId, Item, Request, Runtime, Store, Transport,
+};
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -390,6 +392,8 @@ impl Store for Guarded {
 /// store through its function's policy; requests go to the function of their type.
 struct Deployed {
     functions: BTreeMap<String, Runtime>,
+    /// The store itself, for what an operator does outside any function.
+    store: Arc<dyn Store>,
     refused: Arc<Mutex<Vec<String>>>,
 }
 
@@ -411,7 +415,11 @@ impl Deployed {
                 )
             })
             .collect();
-        Deployed { functions, refused }
+        Deployed {
+            functions,
+            store,
+            refused,
+        }
     }
 
     fn refused(&self) -> Vec<String> {
@@ -497,13 +505,65 @@ async fn run_everything(deployed: &Deployed) -> Result<(), String> {
             .await
             .map_err(|error| fail(task, error))?;
     }
+    // Asynchronous calls waiting in the outbox, as a method's `ctx.send` stores them: a
+    // reservation to make, and one too old to run safely, which is set aside.
+    let now_ms = nubes_runtime::Clock::now_ms(&nubes_runtime::SystemClock);
+    let pending = [
+        (IdSource::new(now_ms).next_id(), "2027-09-01"),
+        (
+            IdSource::new(now_ms - 24 * 60 * 60 * 1000).next_id(),
+            "2027-10-01",
+        ),
+    ];
+    for (call_id, check_in) in pending {
+        let call = Invocation {
+            id: call_id.clone(),
+            type_name: "Room".into(),
+            object: data.rooms[1][0].clone(),
+            method: "reserve".into(),
+            args: serde_json::json!({ "guest": data.users[0], "checkIn": check_in, "checkOut": "2027-12-31" }),
+        };
+        let mut item = Item::new();
+        item.insert(
+            "invocation".into(),
+            serde_json::to_value(&call).expect("JSON"),
+        );
+        deployed
+            .store
+            .write(vec![WriteOp::Put {
+                key: Key::new("_outbox", "outbox#05", format!("msg#{}", call_id.as_str())),
+                item,
+                condition: Condition::Absent,
+            }])
+            .await
+            .map_err(|error| format!("storing a pending call: {error}"))?;
+    }
     let delivery = &deployed.functions["outbox"];
-    while delivery
-        .deliver_outbox(100)
+    let mut delivered = 0;
+    loop {
+        let count = delivery
+            .deliver_outbox(100)
+            .await
+            .map_err(|error| fail("delivering the outbox", error))?;
+        if count == 0 {
+            break;
+        }
+        delivered += count;
+    }
+    if delivered != 1 {
+        return Err(format!(
+            "delivered {delivered} calls, not 1; refused: {:?}",
+            deployed.refused()
+        ));
+    }
+    let set_aside = deployed
+        .store
+        .query("_outbox", "outbox#05", "aside#", None, 10)
         .await
-        .map_err(|error| fail("delivering the outbox", error))?
-        > 0
-    {}
+        .map_err(|error| format!("reading the outbox: {error}"))?;
+    if set_aside.items.len() != 1 {
+        return Err(format!("{} calls set aside, not 1", set_aside.items.len()));
+    }
     let refused = deployed.refused();
     if refused.is_empty() {
         Ok(())
@@ -544,6 +604,28 @@ async fn a_policy_missing_a_table_fails_the_run() {
         .expect_err("reserving writes the guest's side: Room's function needs User");
     assert!(
         failure.contains("Room: dynamodb:") && failure.contains(" on User"),
+        "{failure}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_policy_that_cannot_remove_delivered_calls_fails_the_run() {
+    let mut policies = policies(&template());
+    let delivery = policies.get_mut("outbox").expect("the delivery function");
+    let outbox = delivery
+        .actions
+        .get_mut("_outbox")
+        .expect("the outbox's actions");
+    assert!(
+        outbox.remove("dynamodb:DeleteItem"),
+        "the delivery function may not remove calls"
+    );
+    let deployed = Deployed::new(hotel_store().await, &policies);
+    let failure = run_everything(&deployed)
+        .await
+        .expect_err("delivering removes each call: the delivery function needs DeleteItem");
+    assert!(
+        failure.contains("outbox: dynamodb:DeleteItem on _outbox"),
         "{failure}"
     );
 }

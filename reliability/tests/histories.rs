@@ -560,7 +560,7 @@ async fn send_late(
 async fn deliver_until(runtime: Runtime, mut stopped: tokio::sync::watch::Receiver<bool>) -> usize {
     let mut delivered = 0;
     while !*stopped.borrow() {
-        delivered += runtime.deliver_outbox(100).await.unwrap_or(0);
+        delivered += runtime.deliver_outbox_round(100).await.unwrap_or(0);
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(20)) => {}
             _ = stopped.changed() => {}

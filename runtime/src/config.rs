@@ -132,10 +132,12 @@ impl Config {
         self.window_ms() + self.window_ms() / 2
     }
 
-    /// The partition keys of the outbox's partitions, in order (`outbox#00`, …).
+    /// The partition keys of the outbox's partitions, in order (`outbox#00`, …), then
+    /// `outbox`, where an earlier version stored every message (sweeps still read it).
     pub fn outbox_partitions(&self) -> Vec<String> {
         (0..self.outbox_shards.max(1))
             .map(crate::executor::outbox::partition_key)
+            .chain(std::iter::once("outbox".to_string()))
             .collect()
     }
 

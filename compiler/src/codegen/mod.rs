@@ -46,6 +46,9 @@ pub struct Options {
 pub enum CodegenError {
     /// The application name is not a valid package name.
     BadAppName(String),
+    /// An object type's Lambda function would have the name of the function that
+    /// delivers the outbox (`<app>-outbox`).
+    FunctionNameClash(String),
     /// Generated Rust did not parse: a bug in the generator.
     Internal(String),
 }
@@ -56,6 +59,10 @@ impl std::fmt::Display for CodegenError {
             CodegenError::BadAppName(name) => write!(
                 f,
                 "`{name}` is not a valid application name: use lowercase letters, digits and `-`, starting with a letter"
+            ),
+            CodegenError::FunctionNameClash(type_name) => write!(
+                f,
+                "the object type `{type_name}` would get the Lambda function `<app>-{type_name}`, the name of the function that delivers the outbox: rename the type, or build with `--functions one`"
             ),
             CodegenError::Internal(message) => write!(f, "internal error in code generation: {message}"),
         }
@@ -89,7 +96,7 @@ pub fn generate(schema: &Schema, options: &Options) -> Result<Tree, CodegenError
     }
     tree.insert(
         PathBuf::from("deploy").join("template.yaml"),
-        deploy::template(schema, app, &options.deploy),
+        deploy::template(schema, app, &options.deploy)?,
     );
     Ok(tree)
 }

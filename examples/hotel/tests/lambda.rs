@@ -134,7 +134,10 @@ async fn the_hotel_runs_over_lambda() {
         args: json!({ "guest": ana.0, "checkIn": "2027-08-01", "checkOut": "2027-08-03" }),
     };
     let mut message = nubes_runtime::Item::new();
-    message.insert("invocation".into(), serde_json::to_value(&later).expect("JSON"));
+    message.insert(
+        "invocation".into(),
+        serde_json::to_value(&later).expect("JSON"),
+    );
     tables
         .write(vec![WriteOp::Put {
             key: Key::new("_outbox", "outbox#07", format!("msg#{}", later.id.as_str())),
@@ -157,7 +160,9 @@ async fn the_hotel_runs_over_lambda() {
     let output = lambda
         .invoke()
         .function_name(FUNCTION)
-        .payload(aws_sdk_lambda::primitives::Blob::new(scheduled.to_string().into_bytes()))
+        .payload(aws_sdk_lambda::primitives::Blob::new(
+            scheduled.to_string().into_bytes(),
+        ))
         .send()
         .await
         .expect("the function answers the schedule");

@@ -9,26 +9,32 @@ use super::Runtime;
 use crate::error::Error;
 
 impl Runtime {
-    /// Delivers up to `limit` pending asynchronous calls from every partition of the
+    /// Delivers up to `limit` pending asynchronous calls from each partition of the
     /// outbox, the partitions side by side; returns how many were delivered. A call whose
-    /// delivery fails in a retryable way stays for the next round.
+    /// delivery fails in a way that may pass stays for the next round. An error is
+    /// returned when nothing could be delivered; when some partitions delivered and
+    /// others failed, the failures are logged and the count returned.
     pub async fn deliver_outbox(&self, limit: usize) -> Result<usize, Error> {
-        let shards = (0..self.env().config.outbox_shards.max(1)).collect();
+        let shards = outbox::read_partitions(self.env().config.outbox_shards).collect();
         self.deliver_partitions(shards, limit).await
     }
 
-    /// One round of a collector: delivers up to `limit` calls from the partitions this
-    /// process stored calls in since its last round, and from one more partition in turn,
-    /// so that every partition is visited once every
-    /// [`Config::outbox_shards`](crate::Config::outbox_shards) rounds.
+    /// One round of a collector: delivers up to `limit` calls from each partition this
+    /// process stored calls in (or left calls in) since its last round, and from one more
+    /// partition in turn; every eighth of the dedup window, from every partition. So a
+    /// collector's own calls go out at once, and every call is reached well within the
+    /// dedup window, however seldom the rounds come.
     pub async fn deliver_outbox_round(&self, limit: usize) -> Result<usize, Error> {
         let env = self.env();
-        let shards = env.outbox_rounds.take(env.config.outbox_shards);
+        let shards = env.outbox_rounds.take(
+            env.config.outbox_shards,
+            env.config.clock.now_ms(),
+            env.config.window_ms() / 8,
+        );
         self.deliver_partitions(shards, limit).await
     }
 
-    /// Delivers up to `limit` calls from each of `shards`, concurrently; the first error
-    /// is returned after every partition has had its turn.
+    /// Delivers up to `limit` calls from each of `shards`, concurrently.
     async fn deliver_partitions(
         &self,
         shards: BTreeSet<usize>,
@@ -64,41 +70,54 @@ impl Runtime {
         }
     }
 
-    /// Delivers up to `limit` pending calls of one partition, in id order.
+    /// Delivers up to `limit` pending calls of one partition, in id order. A call that
+    /// cannot be delivered now is passed over, not allowed to hold up the others; the
+    /// partition is then marked for the collector's next round.
     async fn deliver_partition(&self, shard: usize, limit: usize) -> Result<usize, Error> {
         let env = self.env();
-        let mut delivered = 0;
         let messages = outbox::pending(env, shard, limit).await?;
-        if messages.len() >= limit {
-            // There may be more: the next round of a collector comes back here.
-            env.outbox_rounds.mark(shard);
-        }
+        let mut left = messages.len() >= limit;
+        let mut delivered = 0;
         for message in messages {
-            let Some(invocation) = message.invocation() else {
-                tracing::error!(message = %message.key(), "unreadable outbox message set aside");
-                outbox::set_aside(env, &message).await?;
-                continue;
-            };
-            match self.dispatch(&invocation).await {
-                // Too old to run safely, or a bug that would panic again: kept for an
-                // operator to look at, not run again and again.
-                Err(error @ (Error::Expired { .. } | Error::Panicked { .. })) => {
-                    tracing::error!(invocation = %invocation.id, %error, "outbox message set aside");
-                    outbox::set_aside(env, &message).await?;
-                    continue;
-                }
-                // Its outcome is recorded (or can never be): delivered.
-                Ok(_) => {}
-                Err(error) if super::execute::is_final(&error) => {}
+            match self.deliver_message(&message).await {
+                Ok(true) => delivered += 1,
+                Ok(false) => {}
                 Err(error) => {
-                    tracing::debug!(invocation = %invocation.id, %error, "delivery failed; will retry");
-                    continue;
+                    tracing::warn!(message = %message.key(), %error, "outbox message left for the next round");
+                    left = true;
                 }
             }
-            outbox::remove(env, &message).await?;
-            delivered += 1;
+        }
+        if left {
+            env.outbox_rounds.mark(shard);
         }
         Ok(delivered)
+    }
+
+    /// Runs one message's call and removes it; true when it was delivered, false when it
+    /// was set aside. An error leaves it in place.
+    async fn deliver_message(&self, message: &outbox::Message) -> Result<bool, Error> {
+        let env = self.env();
+        let Some(invocation) = message.invocation() else {
+            tracing::error!(message = %message.key(), "unreadable outbox message set aside");
+            outbox::set_aside(env, message).await?;
+            return Ok(false);
+        };
+        match self.dispatch(&invocation).await {
+            // Too old to run safely, or a bug that would panic again: kept for an
+            // operator to look at, not run again and again.
+            Err(error @ (Error::Expired { .. } | Error::Panicked { .. })) => {
+                tracing::error!(invocation = %invocation.id, %error, "outbox message set aside");
+                outbox::set_aside(env, message).await?;
+                return Ok(false);
+            }
+            // Its outcome is recorded (or can never be): delivered.
+            Ok(_) => {}
+            Err(error) if super::execute::is_final(&error) => {}
+            Err(error) => return Err(error),
+        }
+        outbox::remove(env, message).await?;
+        Ok(true)
     }
 
     /// Delivers the outbox in the background, every `every` and at once while messages

@@ -16,6 +16,7 @@ use tracing::Instrument;
 use super::cascade::{cascade, cascade_budget, queue_cascade, CASCADE_METHOD};
 use super::commit;
 use super::context::{collection_to_read_with, Ctx, Env, State};
+use super::outbox;
 use super::unwind::call_caught;
 use crate::config::Config;
 use crate::error::Error;
@@ -260,7 +261,16 @@ async fn attempt_once(
     }
     let target_key = object_key(&env.schema, &target);
     let target_op = commit.ops.iter().position(|op| op.key() == &target_key);
-    match env.store.write(commit.ops).await {
+    let written = env.store.write(commit.ops).await;
+    if matches!(
+        &written,
+        Ok(()) | Err(StoreError::Unavailable(_) | StoreError::Crash(_))
+    ) {
+        // Its asynchronous calls are (or may be) stored: this process's collector looks
+        // in their partitions next round.
+        outbox::mark_sent(&env, &ctx.outbox);
+    }
+    match written {
         Ok(()) => {
             env.collections.keep(commit.proved, writing_ms);
             if commit.record_apart {

@@ -7,7 +7,7 @@
 //! limit bounds how many asynchronous calls an application makes.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use serde_json::{Map, Value};
@@ -25,6 +25,10 @@ const PENDING: &str = "msg#";
 /// The sort-key prefix of messages set aside: unreadable, or too old to run safely.
 const SET_ASIDE: &str = "aside#";
 
+/// The partition that held every message before the outbox was spread out; sweeps still
+/// read it, so calls stored by an earlier version are delivered.
+const LEGACY_PARTITION: &str = "outbox";
+
 /// The partition that holds the message of invocation `message` among `shards`: a
 /// 64-bit FNV-1a hash of the id, so every process agrees without coordination.
 pub(crate) fn partition(message: &str, shards: usize) -> usize {
@@ -36,9 +40,24 @@ pub(crate) fn partition(message: &str, shards: usize) -> usize {
     (hash % shards.max(1) as u64) as usize
 }
 
-/// The partition key of partition `index`.
+/// The partition key of partition `index` (`outbox#00`, …).
 pub(crate) fn partition_key(index: usize) -> String {
     format!("{PARTITION_PREFIX}{index:02}")
+}
+
+/// The partitions a reader visits, among `shards`: `0..shards`, then the legacy
+/// partition as index `shards`.
+pub(crate) fn read_partitions(shards: usize) -> std::ops::RangeInclusive<usize> {
+    0..=shards.max(1)
+}
+
+/// The partition key a reader queries for index `index` of [`read_partitions`].
+fn read_partition_key(index: usize, shards: usize) -> String {
+    if index >= shards.max(1) {
+        LEGACY_PARTITION.to_string()
+    } else {
+        partition_key(index)
+    }
 }
 
 fn key(env: &Env, message: &str) -> Key {
@@ -50,17 +69,40 @@ fn key(env: &Env, message: &str) -> Key {
     )
 }
 
-/// Which partitions a collector of this process looks at next: those this process wrote
-/// messages to since it last looked (so its own calls go out at once), and one more in
-/// turn (so every partition, and the messages of other processes, are reached).
-#[derive(Debug, Default)]
+/// Notes the partitions of `messages`, stored (or perhaps stored) by a commit of this
+/// process, for its collector's next round.
+pub(crate) fn mark_sent(env: &Env, messages: &[Invocation]) {
+    for message in messages {
+        env.outbox_rounds
+            .mark(partition(message.id.as_str(), env.config.outbox_shards));
+    }
+}
+
+/// Which partitions a collector of this process looks at next: those this process stored
+/// messages in (or left messages in) since it last looked, so that its own calls go out
+/// at once; one more in turn, from a random start, so that processes do not move in step;
+/// and every partition once `full_every_ms` has passed since the last full sweep, so that
+/// the messages of other processes are reached well within the dedup window however
+/// slowly the rounds come.
+#[derive(Debug)]
 pub(crate) struct Rounds {
     hot: Mutex<BTreeSet<usize>>,
     next: AtomicUsize,
+    last_full_ms: AtomicU64,
+}
+
+impl Default for Rounds {
+    fn default() -> Self {
+        Rounds {
+            hot: Mutex::default(),
+            next: AtomicUsize::new(fastrand::usize(..1 << 16)),
+            last_full_ms: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Rounds {
-    /// Notes that a message may have been written to `shard`.
+    /// Notes that partition `shard` may hold messages.
     pub(crate) fn mark(&self, shard: usize) {
         self.hot
             .lock()
@@ -68,17 +110,27 @@ impl Rounds {
             .insert(shard);
     }
 
-    /// The partitions of the next round, each once, among `shards`.
-    pub(crate) fn take(&self, shards: usize) -> BTreeSet<usize> {
-        let shards = shards.max(1);
+    /// The partitions of the next round (indices of [`read_partitions`]) at `now_ms`.
+    pub(crate) fn take(&self, shards: usize, now_ms: u64, full_every_ms: u64) -> BTreeSet<usize> {
+        let all = read_partitions(shards);
         let mut round = std::mem::take(
             &mut *self
                 .hot
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-        round.retain(|shard| *shard < shards);
-        round.insert(self.next.fetch_add(1, Ordering::Relaxed) % shards);
+        let last_full = self.last_full_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last_full) >= full_every_ms
+            && self
+                .last_full_ms
+                .compare_exchange(last_full, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            return all.collect();
+        }
+        round.retain(|shard| all.contains(shard));
+        let count = all.end() + 1;
+        round.insert(self.next.fetch_add(1, Ordering::Relaxed) % count);
         round
     }
 }
@@ -104,8 +156,6 @@ impl Message {
 /// The write that stores `message` (written once: a re-run of the commit is refused by
 /// the sender's own condition first).
 pub(crate) fn put(env: &Env, message: &Invocation) -> WriteOp {
-    env.outbox_rounds
-        .mark(partition(message.id.as_str(), env.config.outbox_shards));
     let mut item = Map::new();
     item.insert(
         "invocation".to_string(),
@@ -118,10 +168,11 @@ pub(crate) fn put(env: &Env, message: &Invocation) -> WriteOp {
     }
 }
 
-/// Up to `limit` pending messages of partition `shard`, in id order.
+/// Up to `limit` pending messages of partition `shard` (an index of
+/// [`read_partitions`]), in id order.
 pub(crate) async fn pending(env: &Env, shard: usize, limit: usize) -> Result<Vec<Message>, Error> {
     let table = env.schema.outbox_table();
-    let partition = partition_key(shard);
+    let partition = read_partition_key(shard, env.config.outbox_shards);
     let page = env
         .store
         .query(&table, &partition, PENDING, None, limit)

@@ -1,6 +1,5 @@
 //! The Lambda entry point: one function answers every request for the types it serves.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -8,11 +7,12 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::Error;
 use crate::executor::Runtime;
 use crate::request::Reply;
 use crate::store::dynamo::DynamoStore;
 
-/// How long before its deadline a scheduled delivery stops starting new rounds.
+/// How long before its deadline a scheduled delivery stops.
 const DELIVERY_MARGIN: Duration = Duration::from_secs(3);
 
 /// Serves `runtime` as a Lambda function until the Lambda service stops it. Every failure,
@@ -20,16 +20,19 @@ const DELIVERY_MARGIN: Duration = Duration::from_secs(3);
 /// by the client with the same invocation id.
 ///
 /// An EventBridge scheduled event (`"detail-type": "Scheduled Event"`) delivers the
-/// outbox instead: rounds over every partition until it is empty or the invocation is
-/// within a few seconds of its deadline. The reply is `{"delivered": n}`.
+/// outbox instead: rounds over every partition until a round delivers nothing or the
+/// invocation is three seconds from its deadline (a quarter of its time, when it has less
+/// than twelve seconds); a round still running then is cut short, which is safe: each
+/// call runs exactly once. The reply is `{"delivered": n}`; a
+/// delivery that fails is a function error, so Lambda's metrics and retries see it.
 pub async fn serve(runtime: Runtime) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let runtime = runtime.clone();
         async move {
             if is_scheduled(&event.payload) {
                 let deadline = deadline_of(&event.context);
-                let delivery = deliver_until(&runtime, deadline).await;
-                return Ok::<Answer, Infallible>(Answer::Delivery(delivery));
+                let delivered = deliver_until(&runtime, deadline).await?;
+                return Ok::<Answer, lambda_runtime::Error>(Answer::Delivery { delivered });
             }
             // A payload that is not a request is answered with a validation error, so a
             // function error always means the function failed (a crash, a timeout),
@@ -40,12 +43,13 @@ pub async fn serve(runtime: Runtime) -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-/// What the function answers: a call's reply, or what a scheduled delivery did.
+/// What the function answers: a call's reply, or how many calls a scheduled delivery
+/// delivered.
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Answer {
     Reply(Reply),
-    Delivery(Value),
+    Delivery { delivered: usize },
 }
 
 /// True for the event EventBridge sends on a schedule.
@@ -54,31 +58,54 @@ fn is_scheduled(payload: &Value) -> bool {
         && payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
 }
 
-/// When the invocation must be done by: its deadline less [`DELIVERY_MARGIN`].
+/// How long a scheduled delivery runs when the invocation carries no deadline (a local
+/// emulator may not send one).
+const DELIVERY_WITHOUT_DEADLINE: Duration = Duration::from_secs(10);
+
+/// When a scheduled delivery stops: [`DELIVERY_MARGIN`] before the invocation's deadline,
+/// or a quarter of its time before it when it has less than four margins to run.
 fn deadline_of(context: &lambda_runtime::Context) -> SystemTime {
-    (UNIX_EPOCH + Duration::from_millis(context.deadline))
-        .checked_sub(DELIVERY_MARGIN)
+    let now = SystemTime::now();
+    if context.deadline == 0 {
+        return now + DELIVERY_WITHOUT_DEADLINE;
+    }
+    let deadline = UNIX_EPOCH + Duration::from_millis(context.deadline);
+    let left = deadline.duration_since(now).unwrap_or(Duration::ZERO);
+    deadline
+        .checked_sub(DELIVERY_MARGIN.min(left / 4))
         .unwrap_or(UNIX_EPOCH)
 }
 
 /// Delivers the outbox in rounds of at most 100 calls a partition until a round delivers
-/// nothing or `deadline` passes (at least one round runs).
-async fn deliver_until(runtime: &Runtime, deadline: SystemTime) -> Value {
+/// nothing or `deadline` comes; how many calls were delivered. The first round runs even
+/// when the deadline has passed already (an emulator's invocation may carry one in the
+/// past), limited to [`DELIVERY_MARGIN`].
+async fn deliver_until(runtime: &Runtime, deadline: SystemTime) -> Result<usize, Error> {
     let mut delivered = 0;
+    let mut rounds = 0;
     loop {
-        match runtime.deliver_outbox(100).await {
-            Ok(0) => break,
-            Ok(count) => delivered += count,
-            Err(error) => {
-                tracing::warn!(%error, delivered, "outbox delivery stopped");
-                return serde_json::json!({ "delivered": delivered, "error": error.to_string() });
+        let left = match deadline.duration_since(SystemTime::now()) {
+            Ok(left) => left,
+            Err(_) if rounds == 0 => DELIVERY_MARGIN,
+            Err(_) => {
+                tracing::info!(delivered, "outbox delivery stopped at the deadline");
+                return Ok(delivered);
+            }
+        };
+        rounds += 1;
+        match tokio::time::timeout(left, runtime.deliver_outbox(100)).await {
+            Ok(Ok(0)) => return Ok(delivered),
+            Ok(Ok(count)) => delivered += count,
+            Ok(Err(error)) => {
+                tracing::error!(%error, delivered, "outbox delivery failed");
+                return Err(error);
+            }
+            Err(_elapsed) => {
+                tracing::info!(delivered, "outbox delivery cut short at the deadline");
+                return Ok(delivered);
             }
         }
-        if SystemTime::now() >= deadline {
-            break;
-        }
     }
-    serde_json::json!({ "delivered": delivered })
 }
 
 /// The DynamoDB store a function uses, from its environment: `NUBES_TABLE_PREFIX` (default

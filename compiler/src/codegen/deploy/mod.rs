@@ -10,7 +10,7 @@ use heck::ToUpperCamelCase;
 
 use self::access::{Grants, Outbox};
 use self::yaml::{map, Node};
-use super::HEADER;
+use super::{CodegenError, HEADER};
 use crate::ir::{ObjectId, Schema};
 
 /// How the application's requests are spread over Lambda functions.
@@ -86,8 +86,24 @@ struct Function {
     delivers: bool,
 }
 
+/// The name, after `<app>-`, of the function that delivers the outbox.
+const DELIVERY_FUNCTION: &str = "outbox";
+
 /// The template for `schema`, as the file `deploy/template.yaml`.
-pub fn template(schema: &Schema, app: &str, options: &DeployOptions) -> String {
+pub fn template(
+    schema: &Schema,
+    app: &str,
+    options: &DeployOptions,
+) -> Result<String, CodegenError> {
+    if options.functions == Functions::PerType {
+        if let Some(clash) = schema
+            .objects
+            .iter()
+            .find(|object| object.name == DELIVERY_FUNCTION)
+        {
+            return Err(CodegenError::FunctionNameClash(clash.name.clone()));
+        }
+    }
     let types = logical_names(schema);
     let functions = functions(schema, &types, options.functions);
     let mut resources = Vec::new();
@@ -119,7 +135,7 @@ pub fn template(schema: &Schema, app: &str, options: &DeployOptions) -> String {
         ("Resources", Node::Map(resources)),
         ("Outputs", outputs(&types, schema, &functions)),
     ]);
-    format!("# {HEADER}\n{}", yaml::document(&root))
+    Ok(format!("# {HEADER}\n{}", yaml::document(&root)))
 }
 
 /// The name of the outbox table after the prefix (the runtime's `OUTBOX_TABLE`).
@@ -134,26 +150,14 @@ fn logical_name(type_name: &str) -> String {
         .collect()
 }
 
-/// Every type with the name its resources' logical ids carry; a name two types would
-/// share gets the type's position after it.
+/// Every type with the name its resources' logical ids carry (distinct: the checker
+/// refuses type names that become the same after case conversion).
 fn logical_names(schema: &Schema) -> Vec<(ObjectId, String)> {
-    let names: Vec<String> = schema
+    schema
         .objects
         .iter()
-        .map(|object| logical_name(&object.name))
-        .collect();
-    names
-        .iter()
         .enumerate()
-        .map(|(index, name)| {
-            let shared = names.iter().filter(|other| *other == name).count() > 1;
-            let name = if shared {
-                format!("{name}{index}")
-            } else {
-                name.clone()
-            };
-            (ObjectId(index as u32), name)
-        })
+        .map(|(index, object)| (ObjectId(index as u32), logical_name(&object.name)))
         .collect()
 }
 
@@ -177,7 +181,7 @@ fn functions(schema: &Schema, types: &[(ObjectId, String)], mode: Functions) -> 
             })
             .chain(std::iter::once(Function {
                 logical: "OutboxFunction".into(),
-                suffix: "outbox".into(),
+                suffix: DELIVERY_FUNCTION.into(),
                 description: "the delivery of asynchronous calls, on a schedule".into(),
                 grants: access::for_everything(schema),
                 delivers: true,
@@ -235,7 +239,12 @@ fn parameters(app: &str) -> Node {
         ),
         (
             "Timeout",
-            number(30, 3, 900, "How long one invocation of a function may run, in seconds."),
+            number(
+                30,
+                10,
+                900,
+                "How long one invocation of a function may run, in seconds (the outbox's delivery stops 3 s before).",
+            ),
         ),
         (
             "StoreAttemptTimeoutMs",
@@ -562,4 +571,30 @@ fn outputs(types: &[(ObjectId, String)], schema: &Schema, functions: &[Function]
         ]),
     ));
     Node::Map(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(text: &str) -> Schema {
+        let compilation = crate::check_text("shop.nubes", text);
+        assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+        compilation.schema.unwrap_or_else(|| panic!("no schema"))
+    }
+
+    #[test]
+    fn a_type_named_like_the_delivery_function_is_refused_per_type_only() {
+        let schema = schema("object outbox { note: String }");
+        let per_type = DeployOptions::default();
+        assert_eq!(
+            template(&schema, "shop", &per_type),
+            Err(CodegenError::FunctionNameClash("outbox".into()))
+        );
+        let one = DeployOptions {
+            functions: Functions::One,
+            ..DeployOptions::default()
+        };
+        assert!(template(&schema, "shop", &one).is_ok());
+    }
 }

@@ -157,6 +157,23 @@ pub enum TableCheck {
 }
 
 impl DynamoStore {
+    /// Turns on expiry by `_ttl` on each existing table of `tables` where it is off (a
+    /// table whose creation was interrupted before its expiry was set, say). Tables that
+    /// do not exist, and tables whose key is not `pk` and `sk` (not made by the runtime),
+    /// are left alone.
+    pub async fn ensure_expiry(&self, tables: &[TableSpec]) -> Result<(), StoreError> {
+        for spec in tables {
+            validate_table_name(&spec.name)?;
+            let Some(check) = self.differences(&spec.name).await? else {
+                continue;
+            };
+            if check.keys_ok && !check.expiry_on {
+                self.enable_ttl(&spec.name).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Compares each table of `tables` (names without the prefix) with what
     /// [`Store::ensure_tables`](crate::store::Store::ensure_tables) makes: keys `pk` (hash)
     /// and `sk` (range), both strings; on-demand billing; expiry by `_ttl`; active. Reads
@@ -174,6 +191,15 @@ impl DynamoStore {
     }
 
     async fn check_table(&self, table: &str) -> Result<TableCheck, StoreError> {
+        Ok(match self.differences(table).await? {
+            None => TableCheck::Missing,
+            Some(found) if found.differences.is_empty() => TableCheck::Ready,
+            Some(found) => TableCheck::Differs(found.differences),
+        })
+    }
+
+    /// How `table` differs from what `ensure_tables` makes; `None` when it does not exist.
+    async fn differences(&self, table: &str) -> Result<Option<Found>, StoreError> {
         let described = match self
             .client
             .describe_table()
@@ -182,13 +208,11 @@ impl DynamoStore {
             .await
         {
             Ok(output) => output.table,
-            Err(err) if error_code(&err) == Some("ResourceNotFoundException") => {
-                return Ok(TableCheck::Missing)
-            }
+            Err(err) if error_code(&err) == Some("ResourceNotFoundException") => return Ok(None),
             Err(err) => return Err(classify(err, table)),
         };
         let Some(described) = described else {
-            return Ok(TableCheck::Missing);
+            return Ok(None);
         };
         let mut differences = Vec::new();
         let keys: Vec<String> = described
@@ -197,7 +221,8 @@ impl DynamoStore {
             .map(|key| format!("{} {}", key.attribute_name(), key.key_type().as_str()))
             .collect();
         let wanted_keys = [format!("{PK} HASH"), format!("{SK} RANGE")];
-        if keys != wanted_keys {
+        let keys_ok = keys == wanted_keys;
+        if !keys_ok {
             differences.push(format!(
                 "its key is ({}), not ({})",
                 keys.join(", "),
@@ -234,21 +259,28 @@ impl DynamoStore {
             .await
             .map_err(|err| classify(err, table))?
             .time_to_live_description;
-        let ttl_on = ttl.as_ref().is_some_and(|ttl| {
+        let expiry_on = ttl.as_ref().is_some_and(|ttl| {
             ttl.attribute_name() == Some(EXPIRES)
                 && ttl
                     .time_to_live_status()
                     .is_some_and(|status| matches!(status.as_str(), "ENABLED" | "ENABLING"))
         });
-        if !ttl_on {
+        if !expiry_on {
             differences.push(format!(
                 "items do not expire by `{EXPIRES}` (turn on time to live with that attribute)"
             ));
         }
-        Ok(if differences.is_empty() {
-            TableCheck::Ready
-        } else {
-            TableCheck::Differs(differences)
-        })
+        Ok(Some(Found {
+            differences,
+            keys_ok,
+            expiry_on,
+        }))
     }
+}
+
+/// What [`DynamoStore::check_tables`] found of one existing table.
+struct Found {
+    differences: Vec<String>,
+    keys_ok: bool,
+    expiry_on: bool,
 }
