@@ -52,20 +52,54 @@ fn prefix(test: &str) -> String {
     format!("cli-{test}-{}-", std::process::id())
 }
 
+/// An SDK client for moto, to make and inspect tables as another tool would.
 async fn client() -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .endpoint_url(support::dynamo_endpoint())
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "nubes-tests",
-        ))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+    support::dynamo_store("cli").await.client().clone()
+}
+
+/// Creates `table` with string keys `keys` (hash, then range) and `billing`.
+async fn create_table(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    keys: &[(&str, ScalarAttributeType)],
+    billing: BillingMode,
+) {
+    let mut request = client
+        .create_table()
+        .table_name(table)
+        .billing_mode(billing.clone());
+    for (n, (name, kind)) in keys.iter().enumerate() {
+        let key_type = if n == 0 {
+            KeyType::Hash
+        } else {
+            KeyType::Range
+        };
+        request = request
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(*name)
+                    .attribute_type(kind.clone())
+                    .build()
+                    .expect("an attribute"),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*name)
+                    .key_type(key_type)
+                    .build()
+                    .expect("a key"),
+            );
+    }
+    if billing == BillingMode::Provisioned {
+        request = request.provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(1)
+                .write_capacity_units(1)
+                .build()
+                .expect("a throughput"),
+        );
+    }
+    request.send().await.expect("the table is created");
 }
 
 #[tokio::test]
@@ -155,34 +189,13 @@ async fn a_table_made_otherwise_is_reported_and_left_alone() {
     let prefix = prefix("differs");
     let client = client().await;
     let table = format!("{prefix}Hotel");
-    client
-        .create_table()
-        .table_name(&table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::N)
-                .build()
-                .expect("an attribute"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("a key"),
-        )
-        .billing_mode(BillingMode::Provisioned)
-        .provisioned_throughput(
-            ProvisionedThroughput::builder()
-                .read_capacity_units(1)
-                .write_capacity_units(1)
-                .build()
-                .expect("a throughput"),
-        )
-        .send()
-        .await
-        .expect("a table of another shape");
+    create_table(
+        &client,
+        &table,
+        &[("id", ScalarAttributeType::N)],
+        BillingMode::Provisioned,
+    )
+    .await;
 
     let created = tables("create", &prefix, &hotel());
     assert_eq!(
@@ -256,32 +269,17 @@ async fn create_turns_on_expiry_where_it_is_off() {
     let prefix = prefix("expiry");
     let client = client().await;
     let table = format!("{prefix}User");
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("an attribute")
-    };
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .expect("a key")
-    };
     // The right keys and billing, but no expiry: a creation cut short before its TTL.
-    client
-        .create_table()
-        .table_name(&table)
-        .attribute_definitions(attribute("pk"))
-        .attribute_definitions(attribute("sk"))
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("a table without expiry");
+    create_table(
+        &client,
+        &table,
+        &[
+            ("pk", ScalarAttributeType::S),
+            ("sk", ScalarAttributeType::S),
+        ],
+        BillingMode::PayPerRequest,
+    )
+    .await;
     let checked = tables("check", &prefix, &hotel());
     assert_eq!(checked.status.code(), Some(1), "{}", stdout(&checked));
     assert!(

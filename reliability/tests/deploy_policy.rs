@@ -653,12 +653,12 @@ async fn the_templates_tables_are_those_ensure_tables_makes() {
 
     let store = support::dynamo_store("deploy-tables").await;
     let prefix = store.table_name("");
+    let client = store.client().clone();
     let runtime = hotel_runtime(Arc::new(store), Config::default());
     runtime
         .ensure_tables()
         .await
         .expect("ensure_tables on moto");
-    let client = dynamo_client().await;
     for (name, properties) in declared {
         let table = format!("{prefix}{name}");
         let described = client
@@ -751,21 +751,4 @@ async fn the_templates_tables_are_those_ensure_tables_makes() {
             "{name}: the template enables expiry"
         );
     }
-}
-
-/// A DynamoDB client for the test's moto server.
-async fn dynamo_client() -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .endpoint_url(support::dynamo_endpoint())
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "nubes-tests",
-        ))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
 }

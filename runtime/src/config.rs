@@ -82,6 +82,10 @@ pub struct Config {
     /// Every process of an application must use the same number, and it may only grow:
     /// calls already stored in a partition past a lowered number are not delivered.
     pub outbox_shards: usize,
+    /// How many calls of one outbox partition are delivered at a time (the partitions
+    /// themselves are delivered side by side). Asynchronous calls have no order among
+    /// them. Default 16.
+    pub outbox_delivery_concurrency: usize,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -98,6 +102,7 @@ impl Default for Config {
             tombstone_ttl: None,
             set_aside_ttl: Duration::from_secs(14 * 24 * 60 * 60),
             outbox_shards: 32,
+            outbox_delivery_concurrency: 16,
             clock: Arc::new(SystemClock),
         }
     }
@@ -115,6 +120,10 @@ impl std::fmt::Debug for Config {
             .field("tombstone_ttl", &self.tombstone_ttl)
             .field("set_aside_ttl", &self.set_aside_ttl)
             .field("outbox_shards", &self.outbox_shards)
+            .field(
+                "outbox_delivery_concurrency",
+                &self.outbox_delivery_concurrency,
+            )
             .finish_non_exhaustive()
     }
 }

@@ -157,8 +157,17 @@ fn unraw(ident: &Ident) -> String {
     text.strip_prefix("r#").map(str::to_string).unwrap_or(text)
 }
 
+/// The schema of `text`, which must check without errors (for unit tests).
+#[cfg(test)]
+pub(crate) fn checked_schema(text: &str) -> Schema {
+    let compilation = crate::check_text("shop.nubes", text);
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+    compilation.schema.unwrap_or_else(|| panic!("no schema"))
+}
+
 #[cfg(test)]
 mod tests {
+    use super::checked_schema as schema;
     use super::*;
 
     fn options() -> Options {
@@ -167,12 +176,6 @@ mod tests {
             runtime: RuntimeDependency::this_version(),
             deploy: DeployOptions::default(),
         }
-    }
-
-    fn schema(text: &str) -> Schema {
-        let compilation = crate::check_text("shop.nubes", text);
-        assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
-        compilation.schema.unwrap_or_else(|| panic!("no schema"))
     }
 
     #[test]

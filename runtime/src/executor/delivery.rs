@@ -70,20 +70,39 @@ impl Runtime {
         }
     }
 
-    /// Delivers up to `limit` pending calls of one partition, in id order. A call that
-    /// cannot be delivered now is passed over, not allowed to hold up the others; the
-    /// partition is then marked for the collector's next round.
+    /// Delivers up to `limit` pending calls of one partition, up to
+    /// [`Config::outbox_delivery_concurrency`](crate::Config::outbox_delivery_concurrency)
+    /// at a time. A call that cannot be delivered now is passed over, not allowed to hold
+    /// up the others; the partition is then marked for the collector's next round.
     async fn deliver_partition(&self, shard: usize, limit: usize) -> Result<usize, Error> {
         let env = self.env();
         let messages = outbox::pending(env, shard, limit).await?;
         let mut left = messages.len() >= limit;
+        let at_once = env.config.outbox_delivery_concurrency.max(1);
+        let mut waiting = messages.into_iter();
+        let mut running = tokio::task::JoinSet::new();
         let mut delivered = 0;
-        for message in messages {
-            match self.deliver_message(&message).await {
-                Ok(true) => delivered += 1,
-                Ok(false) => {}
-                Err(error) => {
+        loop {
+            while running.len() < at_once {
+                let Some(message) = waiting.next() else { break };
+                let runtime = self.clone();
+                running.spawn(async move {
+                    let outcome = runtime.deliver_message(&message).await;
+                    (message, outcome)
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            match joined {
+                Ok((_, Ok(true))) => delivered += 1,
+                Ok((_, Ok(false))) => {}
+                Ok((message, Err(error))) => {
                     tracing::warn!(message = %message.key(), %error, "outbox message left for the next round");
+                    left = true;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "an outbox delivery ended abnormally; left for the next round");
                     left = true;
                 }
             }

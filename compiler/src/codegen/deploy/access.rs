@@ -160,11 +160,7 @@ fn partners(schema: &Schema, object: ObjectId) -> BTreeSet<ObjectId> {
 mod tests {
     use super::*;
 
-    fn schema(text: &str) -> Schema {
-        let compilation = crate::check_text("shop.nubes", text);
-        assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
-        compilation.schema.unwrap_or_else(|| panic!("no schema"))
-    }
+    use crate::codegen::checked_schema as schema;
 
     fn grants(schema: &Schema, name: &str) -> (Vec<String>, Vec<String>) {
         let id = schema

@@ -577,11 +577,7 @@ fn outputs(types: &[(ObjectId, String)], schema: &Schema, functions: &[Function]
 mod tests {
     use super::*;
 
-    fn schema(text: &str) -> Schema {
-        let compilation = crate::check_text("shop.nubes", text);
-        assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
-        compilation.schema.unwrap_or_else(|| panic!("no schema"))
-    }
+    use crate::codegen::checked_schema as schema;
 
     #[test]
     fn a_type_named_like_the_delivery_function_is_refused_per_type_only() {
