@@ -47,6 +47,17 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts that `output` exited with `code`, showing what it printed otherwise.
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
 /// A prefix no other test run uses.
 fn prefix(test: &str) -> String {
     format!("cli-{test}-{}-", std::process::id())
@@ -106,13 +117,7 @@ async fn create_table(
 async fn check_reports_missing_tables_and_create_makes_them_once() {
     let prefix = prefix("create");
     let before = tables("check", &prefix, &hotel());
-    assert_eq!(
-        before.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&before),
-        stderr(&before)
-    );
+    assert_exit(&before, 1);
     for table in ["City", "Hotel", "Reservation", "Room", "User", "_outbox"] {
         assert!(
             stdout(&before).contains(&format!("{prefix}{table}  ")),
@@ -133,13 +138,7 @@ async fn check_reports_missing_tables_and_create_makes_them_once() {
     );
 
     let created = tables("create", &prefix, &hotel());
-    assert_eq!(
-        created.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&created),
-        stderr(&created)
-    );
+    assert_exit(&created, 0);
     assert!(
         stdout(&created).contains("6 of 6 tables ready"),
         "{}",
@@ -157,13 +156,7 @@ async fn check_reports_missing_tables_and_create_makes_them_once() {
         .await
         .expect("an item is stored");
     let again = tables("create", &prefix, &hotel());
-    assert_eq!(
-        again.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&again),
-        stderr(&again)
-    );
+    assert_exit(&again, 0);
     let item = client
         .get_item()
         .table_name(format!("{prefix}User"))
@@ -175,7 +168,7 @@ async fn check_reports_missing_tables_and_create_makes_them_once() {
     assert!(item.item.is_some(), "creating again lost an item");
 
     let after = tables("check", &prefix, &hotel());
-    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    assert_exit(&after, 0);
     assert_eq!(
         stdout(&after).matches(" ready").count(),
         7,
@@ -198,13 +191,7 @@ async fn a_table_made_otherwise_is_reported_and_left_alone() {
     .await;
 
     let created = tables("create", &prefix, &hotel());
-    assert_eq!(
-        created.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&created),
-        stderr(&created)
-    );
+    assert_exit(&created, 1);
     let text = stdout(&created);
     assert!(
         text.lines()
@@ -239,7 +226,7 @@ fn a_schema_with_errors_is_shown_and_nothing_is_touched() {
     std::fs::write(&schema, "object Note { text: Strin }\n").expect("the schema is written");
     let output = tables("create", &prefix("broken"), &schema);
     let _ = std::fs::remove_file(&schema);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_exit(&output, 2);
     assert!(stderr(&output).contains("Strin"), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("has errors; fix them first"),
@@ -256,7 +243,7 @@ fn an_unreadable_file_exits_2_with_its_name() {
         &prefix("unreadable"),
         Path::new("no/such/app.nubes"),
     );
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert!(
         stderr(&output).contains("no/such/app.nubes"),
         "{}",
@@ -281,7 +268,7 @@ async fn create_turns_on_expiry_where_it_is_off() {
     )
     .await;
     let checked = tables("check", &prefix, &hotel());
-    assert_eq!(checked.status.code(), Some(1), "{}", stdout(&checked));
+    assert_exit(&checked, 1);
     assert!(
         stdout(&checked).contains("do not expire by `_ttl`"),
         "{}",
@@ -289,13 +276,7 @@ async fn create_turns_on_expiry_where_it_is_off() {
     );
 
     let created = tables("create", &prefix, &hotel());
-    assert_eq!(
-        created.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&created),
-        stderr(&created)
-    );
+    assert_exit(&created, 0);
     let ttl = client
         .describe_time_to_live()
         .table_name(&table)

@@ -139,6 +139,18 @@ fn policies(template: &Yaml) -> BTreeMap<String, Policy> {
     found
 }
 
+/// Fields `first` and `second` of each mapping in the list `node`, as strings.
+fn pairs(node: &Yaml, first: &str, second: &str) -> Vec<(String, String)> {
+    node.as_vec()
+        .unwrap_or_else(|| panic!("expected a list, found {node:?}"))
+        .iter()
+        .map(|entry| {
+            let field = |name: &str| entry[name].as_str().unwrap_or_default().to_string();
+            (field(first), field(second))
+        })
+        .collect()
+}
+
 /// A string or a list of strings.
 fn strings(node: &Yaml) -> Vec<String> {
     match node {
@@ -679,20 +691,7 @@ async fn the_templates_tables_are_those_ensure_tables_makes() {
                 )
             })
             .collect();
-        let declared_keys: Vec<(String, String)> = properties["KeySchema"]
-            .as_vec()
-            .expect("KeySchema")
-            .iter()
-            .map(|key| {
-                (
-                    key["AttributeName"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    key["KeyType"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
+        let declared_keys = pairs(&properties["KeySchema"], "AttributeName", "KeyType");
         assert_eq!(keys, declared_keys, "{name}: key schema");
         let mut attributes: Vec<(String, String)> = described
             .attribute_definitions()
@@ -705,17 +704,11 @@ async fn the_templates_tables_are_those_ensure_tables_makes() {
             })
             .collect();
         attributes.sort();
-        let mut declared_attributes: Vec<(String, String)> = properties["AttributeDefinitions"]
-            .as_vec()
-            .expect("AttributeDefinitions")
-            .iter()
-            .map(|a| {
-                (
-                    a["AttributeName"].as_str().unwrap_or_default().to_string(),
-                    a["AttributeType"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
+        let mut declared_attributes = pairs(
+            &properties["AttributeDefinitions"],
+            "AttributeName",
+            "AttributeType",
+        );
         declared_attributes.sort();
         assert_eq!(attributes, declared_attributes, "{name}: attributes");
         let billing = described

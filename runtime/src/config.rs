@@ -144,9 +144,9 @@ impl Config {
     /// The partition keys of the outbox's partitions, in order (`outbox#00`, …), then
     /// `outbox`, where an earlier version stored every message (sweeps still read it).
     pub fn outbox_partitions(&self) -> Vec<String> {
-        (0..self.outbox_shards.max(1))
-            .map(crate::executor::outbox::partition_key)
-            .chain(std::iter::once("outbox".to_string()))
+        use crate::executor::outbox::{read_partition_key, read_partitions};
+        read_partitions(self.outbox_shards)
+            .map(|index| read_partition_key(index, self.outbox_shards))
             .collect()
     }
 

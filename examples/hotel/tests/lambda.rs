@@ -108,20 +108,7 @@ async fn the_hotel_runs_over_lambda() {
     assert_eq!(reservations.len(), 1, "the retry did not book twice");
 
     // A payload that is not a request is answered as such, not failed as a crash.
-    let output = lambda
-        .invoke()
-        .function_name(FUNCTION)
-        .payload(aws_sdk_lambda::primitives::Blob::new(
-            br#"{"hello":1}"#.to_vec(),
-        ))
-        .send()
-        .await
-        .expect("the function answers");
-    assert_eq!(output.function_error, None);
-    let reply: serde_json::Value = output
-        .payload
-        .map(|payload| serde_json::from_slice(payload.as_ref()).unwrap_or_default())
-        .unwrap_or_default();
+    let reply = invoke(&lambda, json!({ "hello": 1 })).await;
     assert_eq!(reply["error"]["kind"], json!("validation"), "{reply}");
 
     // EventBridge's scheduled event makes the function deliver the outbox: a pending
@@ -157,20 +144,7 @@ async fn the_hotel_runs_over_lambda() {
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/hotel-outbox"],
         "detail": {}
     });
-    let output = lambda
-        .invoke()
-        .function_name(FUNCTION)
-        .payload(aws_sdk_lambda::primitives::Blob::new(
-            scheduled.to_string().into_bytes(),
-        ))
-        .send()
-        .await
-        .expect("the function answers the schedule");
-    assert_eq!(output.function_error, None);
-    let reply: serde_json::Value = output
-        .payload
-        .map(|payload| serde_json::from_slice(payload.as_ref()).unwrap_or_default())
-        .unwrap_or_default();
+    let reply = invoke(&lambda, scheduled).await;
     assert_eq!(reply, json!({ "delivered": 1 }), "{reply}");
     let booked_later = client
         .room(&lisbon.rooms[2])
@@ -178,4 +152,23 @@ async fn the_hotel_runs_over_lambda() {
         .await
         .expect("the room's reservations");
     assert_eq!(booked_later.len(), 1, "the pending call ran once");
+}
+
+/// Invokes the function with `payload` as is; its answer, which must not be a function
+/// error.
+async fn invoke(lambda: &aws_sdk_lambda::Client, payload: serde_json::Value) -> serde_json::Value {
+    let output = lambda
+        .invoke()
+        .function_name(FUNCTION)
+        .payload(aws_sdk_lambda::primitives::Blob::new(
+            payload.to_string().into_bytes(),
+        ))
+        .send()
+        .await
+        .expect("the function answers");
+    assert_eq!(output.function_error, None, "{payload}");
+    output
+        .payload
+        .map(|payload| serde_json::from_slice(payload.as_ref()).unwrap_or_default())
+        .unwrap_or_default()
 }

@@ -41,7 +41,7 @@ pub(crate) fn partition(message: &str, shards: usize) -> usize {
 }
 
 /// The partition key of partition `index` (`outbox#00`, …).
-pub(crate) fn partition_key(index: usize) -> String {
+fn partition_key(index: usize) -> String {
     format!("{PARTITION_PREFIX}{index:02}")
 }
 
@@ -52,7 +52,7 @@ pub(crate) fn read_partitions(shards: usize) -> std::ops::RangeInclusive<usize> 
 }
 
 /// The partition key a reader queries for index `index` of [`read_partitions`].
-fn read_partition_key(index: usize, shards: usize) -> String {
+pub(crate) fn read_partition_key(index: usize, shards: usize) -> String {
     if index >= shards.max(1) {
         LEGACY_PARTITION.to_string()
     } else {

@@ -58,19 +58,13 @@ fn is_scheduled(payload: &Value) -> bool {
         && payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
 }
 
-/// How long a scheduled delivery runs when the invocation carries no deadline (a local
-/// emulator may not send one).
-const DELIVERY_WITHOUT_DEADLINE: Duration = Duration::from_secs(10);
-
 /// When a scheduled delivery stops: [`DELIVERY_MARGIN`] before the invocation's deadline,
 /// or a quarter of its time before it when it has less than four margins to run.
 fn deadline_of(context: &lambda_runtime::Context) -> SystemTime {
-    let now = SystemTime::now();
-    if context.deadline == 0 {
-        return now + DELIVERY_WITHOUT_DEADLINE;
-    }
     let deadline = UNIX_EPOCH + Duration::from_millis(context.deadline);
-    let left = deadline.duration_since(now).unwrap_or(Duration::ZERO);
+    let left = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
     deadline
         .checked_sub(DELIVERY_MARGIN.min(left / 4))
         .unwrap_or(UNIX_EPOCH)
@@ -78,8 +72,8 @@ fn deadline_of(context: &lambda_runtime::Context) -> SystemTime {
 
 /// Delivers the outbox in rounds of at most 100 calls a partition until a round delivers
 /// nothing or `deadline` comes; how many calls were delivered. The first round runs even
-/// when the deadline has passed already (an emulator's invocation may carry one in the
-/// past), limited to [`DELIVERY_MARGIN`].
+/// when the deadline has passed already (a local emulator's invocation may carry one in
+/// the past, or none), limited to [`DELIVERY_MARGIN`].
 async fn deliver_until(runtime: &Runtime, deadline: SystemTime) -> Result<usize, Error> {
     let mut delivered = 0;
     let mut rounds = 0;

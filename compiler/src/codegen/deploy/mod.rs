@@ -104,22 +104,18 @@ pub fn template(
             return Err(CodegenError::FunctionNameClash(clash.name.clone()));
         }
     }
-    let types = logical_names(schema);
-    let functions = functions(schema, &types, options.functions);
+    let functions = functions(schema, options.functions);
     let mut resources = Vec::new();
-    for (id, logical) in &types {
-        let name = &schema[*id].name;
-        resources.push((
-            format!("Type{logical}Table"),
-            table(&format!("${{TablePrefix}}{name}")),
-        ));
+    for object in &schema.objects {
+        let name = &object.name;
+        resources.push((table_id(name), table(&format!("${{TablePrefix}}{name}"))));
     }
     resources.push((
         "OutboxTable".to_string(),
         table(&format!("${{TablePrefix}}{}", OUTBOX_TABLE_NAME)),
     ));
     for function in &functions {
-        resources.extend(function_resources(schema, &types, function));
+        resources.extend(function_resources(function));
     }
     let root = map([
         ("AWSTemplateFormatVersion", Node::str("2010-09-09")),
@@ -133,7 +129,7 @@ pub fn template(
         ("Parameters", parameters(app)),
         ("Globals", globals(options)),
         ("Resources", Node::Map(resources)),
-        ("Outputs", outputs(&types, schema, &functions)),
+        ("Outputs", outputs(schema, &functions)),
     ]);
     Ok(format!("# {HEADER}\n{}", yaml::document(&root)))
 }
@@ -141,7 +137,8 @@ pub fn template(
 /// The name of the outbox table after the prefix (the runtime's `OUTBOX_TABLE`).
 const OUTBOX_TABLE_NAME: &str = "_outbox";
 
-/// A type's name as part of a logical id: letters and digits only.
+/// A type's name as part of a logical id: letters and digits only. Distinct for distinct
+/// types: the checker refuses type names that become the same after case conversion.
 fn logical_name(type_name: &str) -> String {
     type_name
         .to_upper_camel_case()
@@ -150,18 +147,12 @@ fn logical_name(type_name: &str) -> String {
         .collect()
 }
 
-/// Every type with the name its resources' logical ids carry (distinct: the checker
-/// refuses type names that become the same after case conversion).
-fn logical_names(schema: &Schema) -> Vec<(ObjectId, String)> {
-    schema
-        .objects
-        .iter()
-        .enumerate()
-        .map(|(index, object)| (ObjectId(index as u32), logical_name(&object.name)))
-        .collect()
+/// The logical id of the table of `type_name`.
+fn table_id(type_name: &str) -> String {
+    format!("Type{}Table", logical_name(type_name))
 }
 
-fn functions(schema: &Schema, types: &[(ObjectId, String)], mode: Functions) -> Vec<Function> {
+fn functions(schema: &Schema, mode: Functions) -> Vec<Function> {
     match mode {
         Functions::One => vec![Function {
             logical: "AppFunction".into(),
@@ -170,13 +161,15 @@ fn functions(schema: &Schema, types: &[(ObjectId, String)], mode: Functions) -> 
             grants: access::for_everything(schema),
             delivers: true,
         }],
-        Functions::PerType => types
+        Functions::PerType => schema
+            .objects
             .iter()
-            .map(|(id, logical)| Function {
-                logical: format!("Type{logical}Function"),
-                suffix: schema[*id].name.clone(),
-                description: format!("the `{}` objects", schema[*id].name),
-                grants: access::for_type(schema, *id),
+            .enumerate()
+            .map(|(index, object)| Function {
+                logical: format!("Type{}Function", logical_name(&object.name)),
+                suffix: object.name.clone(),
+                description: format!("the `{}` objects", object.name),
+                grants: access::for_type(schema, ObjectId(index as u32)),
                 delivers: false,
             })
             .chain(std::iter::once(Function {
@@ -379,11 +372,7 @@ fn table(name: &str) -> Node {
 }
 
 /// A function, its log group and its role.
-fn function_resources(
-    schema: &Schema,
-    types: &[(ObjectId, String)],
-    function: &Function,
-) -> Vec<(String, Node)> {
+fn function_resources(function: &Function) -> Vec<(String, Node)> {
     let logs = format!("{}Logs", function.logical);
     let role = format!("{}Role", function.logical);
     let name = format!("${{AppName}}-{}", function.suffix);
@@ -437,25 +426,13 @@ fn function_resources(
     vec![
         (function.logical.clone(), function_node),
         (logs.clone(), log_group),
-        (role, role_node(schema, types, function, &logs)),
+        (role, role_node(function, &logs)),
     ]
 }
 
 /// The function's role: its own log group, and the tables its grants name.
-fn role_node(
-    schema: &Schema,
-    types: &[(ObjectId, String)],
-    function: &Function,
-    logs: &str,
-) -> Node {
-    let table_arn = |type_name: &str| {
-        let logical = types
-            .iter()
-            .find(|(id, _)| schema[*id].name == type_name)
-            .map(|(_, logical)| logical.as_str())
-            .unwrap_or(type_name);
-        Node::get_att(&format!("Type{logical}Table"), "Arn")
-    };
+fn role_node(function: &Function, logs: &str) -> Node {
+    let table_arn = |type_name: &str| Node::get_att(&table_id(type_name), "Arn");
     let statement = |sid: &str, actions: &[&str], resources: Vec<Node>| {
         map([
             ("Sid", Node::str(sid)),
@@ -534,7 +511,7 @@ fn role_node(
 }
 
 /// The names a client and an operator need: functions and tables.
-fn outputs(types: &[(ObjectId, String)], schema: &Schema, functions: &[Function]) -> Node {
+fn outputs(schema: &Schema, functions: &[Function]) -> Node {
     let mut entries = Vec::new();
     for function in functions {
         entries.push((
@@ -548,15 +525,16 @@ fn outputs(types: &[(ObjectId, String)], schema: &Schema, functions: &[Function]
             ]),
         ));
     }
-    for (id, logical) in types {
+    for object in &schema.objects {
+        let table = table_id(&object.name);
         entries.push((
-            format!("Type{logical}TableName"),
+            format!("{table}Name"),
             map([
                 (
                     "Description",
-                    Node::str(format!("The table of the `{}` objects.", schema[*id].name)),
+                    Node::str(format!("The table of the `{}` objects.", object.name)),
                 ),
-                ("Value", Node::reference(&format!("Type{logical}Table"))),
+                ("Value", Node::reference(&table)),
             ]),
         ));
     }
