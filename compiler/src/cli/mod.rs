@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod build;
+mod diff;
+mod fmt;
+mod graph;
 
 use crate::load::FsReader;
 use crate::render::{self, Colors};
@@ -43,6 +46,24 @@ enum Command {
     /// `--check`, are up to date), 1 for errors in the schema (or, with `--check`, crates
     /// that differ), 2 for bad usage or files that cannot be read or written.
     Build(BuildArgs),
+    /// Rewrite schemas in the one canonical layout, keeping every comment.
+    ///
+    /// Exit status: 0 when the files were formatted (or, with `--check`, already are),
+    /// 1 when a file has syntax errors (or, with `--check`, is not formatted),
+    /// 2 for bad usage or a file that cannot be read or written.
+    Fmt(fmt::FmtArgs),
+    /// Draw a schema's objects and their relationships as a Mermaid or Graphviz diagram.
+    ///
+    /// Exit status: 0 when the diagram was printed, 1 for errors in the schema,
+    /// 2 for bad usage or a file that cannot be read.
+    Graph(graph::GraphArgs),
+    /// Say what changes between two versions of a schema mean for data already stored
+    /// and for clients already deployed.
+    ///
+    /// Exit status: 0 when every change is compatible, 1 when a change breaks stored data
+    /// or deployed clients (or a schema has errors), 2 for bad usage or a file that cannot
+    /// be read.
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -178,6 +199,9 @@ where
     match cli.command {
         Command::Check(args) => check(&args, io),
         Command::Build(args) => build::run(&args, io),
+        Command::Fmt(args) => fmt::run(&args, io),
+        Command::Graph(args) => graph::run(&args, io),
+        Command::Diff(args) => diff::run(&args, io),
     }
 }
 
