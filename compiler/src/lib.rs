@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod codegen;
 pub mod diag;
+pub mod fmt;
 pub mod ir;
 pub mod load;
 pub mod output;

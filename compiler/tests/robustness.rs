@@ -5,6 +5,8 @@
 //! replayed with `NUBES_SEED=<seed> cargo test -p nubesc --test robustness`. The number of
 //! cases per kind can be raised with `NUBES_CASES`.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -279,4 +281,49 @@ fn random_bytes_never_panic() {
 fn mutated_schemas_never_panic() {
     let corpus = corpus();
     run("mutated schemas", |rng| mutate(rng, &corpus));
+}
+
+/// The meaning of `input` as the root file, with `files` to import.
+fn meaning_of(input: &[u8], files: &HashMap<PathBuf, Vec<u8>>) -> Result<common::Meaning, String> {
+    let mut reader = MemReader { root: input, files };
+    nubesc::check_with(Path::new(ROOT), &mut reader)
+        .map(common::meaning)
+        .map_err(|error| error.message())
+}
+
+#[test]
+fn formatting_mutated_schemas_keeps_their_meaning() {
+    let corpus = corpus();
+    let files = HashMap::new();
+    let seed = seed();
+    eprintln!("formatting: NUBES_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut formatted = 0usize;
+    for case in 0..cases_per_kind() {
+        let input = mutate(&mut rng, &corpus);
+        let Ok(text) = String::from_utf8(input) else {
+            continue;
+        };
+        let fail = |problem: String| -> ! {
+            panic!("formatting case {case} (NUBES_SEED={seed}): {problem}\ninput: {text:?}")
+        };
+        let once = match panic::catch_unwind(|| nubesc::fmt::format(&text)) {
+            Ok(Ok(once)) => once,
+            Ok(Err(nubesc::fmt::FormatError::Syntax(_))) => continue,
+            Ok(Err(nubesc::fmt::FormatError::Changed(why))) => fail(why),
+            Err(_) => fail("the formatter panicked".to_string()),
+        };
+        formatted += 1;
+        if nubesc::fmt::format(&once).as_ref() != Ok(&once) {
+            fail(format!("formatting again changes it:\n{once}"));
+        }
+        let before = meaning_of(text.as_bytes(), &files);
+        let after = meaning_of(once.as_bytes(), &files);
+        if before != after {
+            fail(format!("the meaning changed:\n{once}"));
+        }
+    }
+    // Mutations keep many files valid; if none parsed, the generator is broken.
+    assert!(formatted > 0, "nothing was formatted (NUBES_SEED={seed})");
+    eprintln!("formatting: {formatted} cases formatted");
 }
