@@ -11,6 +11,7 @@ pub mod codegen;
 pub mod diag;
 pub mod fmt;
 pub mod ir;
+pub mod json_diagnostics;
 pub mod load;
 pub mod output;
 pub mod render;

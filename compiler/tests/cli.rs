@@ -134,3 +134,65 @@ fn no_ir_is_printed_for_a_schema_with_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn json_messages_go_to_stdout_one_object_a_line() {
+    let out = nubesc(&[
+        "check",
+        "--message-format",
+        "json",
+        "tests/golden/pass/warn_casing.nubes",
+        "no/such/file.nubes",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let values: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let codes: Vec<&str> = values.iter().filter_map(|v| v["code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        ["nubes::W001"; 4]
+            .iter()
+            .chain(&["nubes::E003"])
+            .copied()
+            .collect::<Vec<_>>(),
+        "{stdout}"
+    );
+    assert_eq!(values[0]["severity"], "warning");
+    assert_eq!(
+        (values[0]["line"].as_u64(), values[0]["column"].as_u64()),
+        (Some(5), Some(8))
+    );
+    assert_eq!(values[4]["file"], "no/such/file.nubes");
+    assert!(values[4]["line"].is_null(), "{stdout}");
+}
+
+#[test]
+fn json_messages_follow_deny_warnings() {
+    let file = "tests/golden/pass/warn_casing.nubes";
+    let allowed = nubesc(&["check", "--message-format", "json", file]);
+    assert_eq!(allowed.status.code(), Some(0));
+    let denied = nubesc(&["check", "--message-format", "json", "-D", file]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert_eq!(allowed.stdout, denied.stdout);
+}
+
+#[test]
+fn json_messages_and_the_ir_cannot_share_stdout() {
+    let out = nubesc(&[
+        "check",
+        "--message-format",
+        "json",
+        "--emit-ir",
+        "examples/hotel.nubes",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot be used with"),
+        "{}",
+        text(&out.stderr)
+    );
+}

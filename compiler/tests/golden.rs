@@ -224,6 +224,51 @@ fn failing_cases() {
     assert_no_problems(&problems);
 }
 
+/// `--message-format json` reports what the text reports: one JSON object a line whose
+/// `rendered` texts, in order, are the human output (without its summary line), with
+/// the same exit code. The `multi_*` cases are compared with blessed `.jsonl` files.
+#[test]
+fn failing_cases_as_json() {
+    let mut problems = Vec::new();
+    for (case, stem) in &cases("fail") {
+        let human = nubesc(&["check", "--color", "never", case]);
+        let json = nubesc(&["check", "--message-format", "json", case]);
+        if json.exit != human.exit || !json.stderr.is_empty() {
+            problems.push(format!(
+                "{case}: exit {} (text: {}), stderr: {}",
+                json.exit, human.exit, json.stderr
+            ));
+            continue;
+        }
+        let mut rendered = String::new();
+        for line in json.stdout.lines() {
+            match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(value) => {
+                    for key in ["code", "severity", "message", "file", "line", "spans"] {
+                        if value.get(key).is_none_or(serde_json::Value::is_null) {
+                            problems.push(format!("{case}: `{key}` missing in {line}"));
+                        }
+                    }
+                    rendered.push_str(value["rendered"].as_str().unwrap_or_default());
+                }
+                Err(error) => problems.push(format!("{case}: not JSON ({error}): {line}")),
+            }
+        }
+        let summary_at = human.stderr.rfind("error: `").unwrap_or(human.stderr.len());
+        if rendered != human.stderr[..summary_at] {
+            problems.push(format!(
+                "{case}: the rendered texts differ from the text output:\n{}",
+                diff(&human.stderr[..summary_at], &rendered)
+            ));
+        }
+        let name = stem.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with("multi_") {
+            problems.extend(compare(&stem.with_extension("jsonl"), Some(&json.stdout)));
+        }
+    }
+    assert_no_problems(&problems);
+}
+
 #[test]
 fn passing_cases() {
     let root = workspace_root();
@@ -283,6 +328,7 @@ fn no_orphaned_expectations() {
             let Some(stem) = name
                 .strip_suffix(".stderr")
                 .or_else(|| name.strip_suffix(".ir.json"))
+                .or_else(|| name.strip_suffix(".jsonl"))
             else {
                 continue;
             };

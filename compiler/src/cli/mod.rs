@@ -11,6 +11,7 @@ mod diff;
 mod fmt;
 mod graph;
 
+use crate::json_diagnostics;
 use crate::load::FsReader;
 use crate::render::{self, Colors};
 
@@ -117,8 +118,14 @@ struct CheckArgs {
     files: Vec<PathBuf>,
 
     /// Print the checked schema (the IR) as JSON on standard output.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "message_format")]
     emit_ir: bool,
+
+    /// How to report diagnostics: `human` (text with source snippets, on standard error)
+    /// or `json` (one JSON object a line on standard output, for editors and tools; see
+    /// docs/diagnostics.md).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
 
     /// Treat warnings as errors.
     #[arg(long, short = 'D')]
@@ -127,6 +134,15 @@ struct CheckArgs {
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+}
+
+/// `--message-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    /// Text with source snippets, labels and help lines.
+    Human,
+    /// One JSON object a line.
+    Json,
 }
 
 /// `--functions`.
@@ -222,7 +238,7 @@ fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
     let colors = colors(args.color, io);
     let mut exit = EXIT_OK;
     for file in &args.files {
-        let (code, schema) = compile(file, args.deny_warnings, colors, io);
+        let (code, schema) = compile_as(file, args.deny_warnings, colors, args.message_format, io);
         exit = exit.max(code);
         if args.emit_ir && exit == EXIT_OK {
             if let Some(schema) = &schema {
@@ -241,23 +257,48 @@ fn compile(
     colors: Colors,
     io: &mut Io<'_>,
 ) -> (i32, Option<crate::ir::Schema>) {
+    compile_as(file, deny_warnings, colors, MessageFormat::Human, io)
+}
+
+/// [`compile`], reporting in the given format.
+fn compile_as(
+    file: &Path,
+    deny_warnings: bool,
+    colors: Colors,
+    format: MessageFormat,
+    io: &mut Io<'_>,
+) -> (i32, Option<crate::ir::Schema>) {
     let mut reader = FsReader {
         base: io.base.to_path_buf(),
     };
     let compilation = match crate::check_with(file, &mut reader) {
         Ok(compilation) => compilation,
         Err(error) => {
-            let text = render::render_message(
-                error.code().as_str(),
-                &error.message(),
-                Some("check the path and that the file is readable"),
-                colors,
-            );
+            let help = Some("check the path and that the file is readable");
+            let code = error.code().as_str();
+            if format == MessageFormat::Json {
+                let shown = file.display().to_string();
+                let line = json_diagnostics::message_line(code, &error.message(), &shown, help);
+                return (write_or_fail(io.stdout, &line, EXIT_USAGE), None);
+            }
+            let text = render::render_message(code, &error.message(), help, colors);
             return (write_or_fail(io.stderr, &text, EXIT_USAGE), None);
         }
     };
     let mut exit = EXIT_OK;
-    {
+    if format == MessageFormat::Json {
+        let failed = compilation
+            .diagnostics
+            .iter()
+            .any(|d| d.is_error() || deny_warnings);
+        let lines: String = compilation
+            .diagnostics
+            .iter()
+            .map(|d| json_diagnostics::diagnostic_line(&compilation.sources, d))
+            .collect();
+        let code = if failed { EXIT_DIAGNOSTICS } else { EXIT_OK };
+        exit = write_or_fail(io.stdout, &lines, code);
+    } else {
         let errors = compilation
             .diagnostics
             .iter()
