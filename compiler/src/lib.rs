@@ -10,6 +10,7 @@ pub mod cli;
 pub mod codegen;
 pub mod diag;
 pub mod fmt;
+pub mod graph;
 pub mod ir;
 pub mod json_diagnostics;
 pub mod load;
