@@ -17,6 +17,8 @@ pub enum Code {
     UnreadableFile,
     /// A keyword of the language is used as a name.
     ReservedWord,
+    /// A type name whose first character after its underscores is not a letter.
+    NameWithoutLetter,
     /// Two types share a name.
     DuplicateType,
     /// Two members of one type share a name.
@@ -87,11 +89,12 @@ pub enum Code {
 
 impl Code {
     /// Every code, in code order.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::Syntax,
         Code::InvalidUtf8,
         Code::UnreadableFile,
         Code::ReservedWord,
+        Code::NameWithoutLetter,
         Code::DuplicateType,
         Code::DuplicateMember,
         Code::CaseCollision,
@@ -135,6 +138,7 @@ impl Code {
             InvalidUtf8 => "nubes::E002",
             UnreadableFile => "nubes::E003",
             ReservedWord => "nubes::E004",
+            NameWithoutLetter => "nubes::E005",
             DuplicateType => "nubes::E010",
             DuplicateMember => "nubes::E011",
             CaseCollision => "nubes::E012",

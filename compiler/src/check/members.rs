@@ -38,7 +38,8 @@ pub(super) fn run(checker: &mut Checker<'_>) {
                     info.raises = raises;
                 }
             }
-            if decl.fields.is_empty() && !checker.decls[index].is_stdlib {
+            // Fields on lines that did not parse were reported as syntax errors already.
+            if decl.fields.is_empty() && !decl.has_unread_lines && !checker.decls[index].is_stdlib {
                 checker.report(
                     Diagnostic::new(
                         Code::EmptyObject,
@@ -156,6 +157,10 @@ fn check_variants(checker: &mut Checker<'_>, index: usize) {
     let info = &checker.decls[index];
     let (decl, warn) = (info.decl, !info.is_stdlib);
     if decl.variants.is_empty() {
+        if decl.has_unread_lines {
+            // The variants that are there did not parse, and were reported as such.
+            return;
+        }
         checker.report(
             Diagnostic::new(
                 Code::EmptyEnum,

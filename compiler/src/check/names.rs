@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::suggest::{folded, is_pascal_case, KEYWORDS, PRIMITIVES};
+use super::suggest::{folded, is_camel_case, is_pascal_case, KEYWORDS, PRIMITIVES};
 use super::{Checker, DeclIdx, TypeKey};
 use crate::diag::{Code, Diagnostic};
 use crate::ir;
@@ -72,7 +72,23 @@ pub(super) fn run(checker: &mut Checker<'_>) {
         }
         by_folded.insert(key_name, DeclIdx(index));
         checker.by_name.insert(name.name.as_str(), DeclIdx(index));
-        if !is_stdlib && !is_pascal_case(&name.name) {
+        if !starts_with_letter(&name.name) {
+            checker.report(
+                Diagnostic::new(
+                    Code::NameWithoutLetter,
+                    format!(
+                        "the type name `{}` does not start with a letter after its underscores",
+                        name.name
+                    ),
+                    name.span,
+                    "no letter first",
+                )
+                .with_help(
+                    "start the name with a letter: generated code needs a type name and a \
+                     module name that differ",
+                ),
+            );
+        } else if !is_stdlib && !is_pascal_case(&name.name) {
             warn_casing(checker, name, "type names are PascalCase");
         }
 
@@ -140,8 +156,29 @@ pub(super) fn warn_casing(checker: &mut Checker<'_>, name: &Ident, rule: &str) {
         name.span,
         "unconventional name",
     );
-    if !suggestion.is_empty() && suggestion != name.name {
+    if suggestion != name.name && is_usable_rename(&suggestion, rule) {
         diagnostic = diagnostic.with_help(format!("rename it to `{suggestion}`"));
     }
     checker.report(diagnostic);
+}
+
+/// True when the first character after any leading underscores is a letter.
+fn starts_with_letter(name: &str) -> bool {
+    name.trim_start_matches('_')
+        .starts_with(|c: char| c.is_ascii_alphabetic())
+}
+
+/// True when renaming to `suggestion` gives a name that follows `rule` and that the
+/// checker accepts wherever the old name was: not a keyword, not a built-in type, and not
+/// `id`, which would make a field the object's id.
+fn is_usable_rename(suggestion: &str, rule: &str) -> bool {
+    let follows_rule = if rule.contains("PascalCase") {
+        is_pascal_case(suggestion)
+    } else {
+        is_camel_case(suggestion)
+    };
+    follows_rule
+        && !KEYWORDS.contains(&suggestion)
+        && !PRIMITIVES.contains(&suggestion)
+        && suggestion != "id"
 }

@@ -72,6 +72,9 @@ pub struct TypeDecl {
     pub methods: Vec<Method>,
     /// Variants, in source order (enums only).
     pub variants: Vec<Variant>,
+    /// True when lines of the body did not parse (each reported as a syntax error); the
+    /// members above are then not all there is.
+    pub has_unread_lines: bool,
     /// From the keyword to the closing brace.
     pub span: Span,
 }

@@ -88,6 +88,7 @@ impl<'a> Builder<'a> {
             fields: Vec::new(),
             methods: Vec::new(),
             variants: Vec::new(),
+            has_unread_lines: false,
             span,
         };
         for inner in pair.into_inner() {
@@ -98,9 +99,13 @@ impl<'a> Builder<'a> {
                 Rule::method => decl.methods.push(self.method(inner)),
                 Rule::variant => decl.variants.push(self.variant(inner)),
                 Rule::bad_member if kind == DeclKind::Enum => {
+                    decl.has_unread_lines = true;
                     self.bad_line(inner, BadLine::Variant)
                 }
-                Rule::bad_member => self.bad_line(inner, BadLine::Member),
+                Rule::bad_member => {
+                    decl.has_unread_lines = true;
+                    self.bad_line(inner, BadLine::Member)
+                }
                 _ => {}
             }
         }
