@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod codegen;
 pub mod diag;
+pub mod diff;
 pub mod fmt;
 pub mod graph;
 pub mod ir;

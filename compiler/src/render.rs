@@ -182,3 +182,83 @@ impl miette::Diagnostic for Report {
         }
     }
 }
+
+/// How serious a [`Finding`] is: the mark miette puts before its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// `×`.
+    Error,
+    /// `⚠`.
+    Warning,
+    /// `☞`.
+    Advice,
+}
+
+/// A span in the sources it belongs to. The places of one [`Finding`] may come from
+/// different compilations, e.g. the two versions of a schema that `nubesc diff` compares.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// The files the span's file id refers to.
+    pub sources: &'a SourceMap,
+    /// Where.
+    pub span: Span,
+}
+
+/// A report with a primary place and related notes, each of which may point into other
+/// sources than the primary place.
+#[derive(Debug, Clone)]
+pub struct Finding<'a> {
+    /// The stable code, e.g. `nubes::D010`.
+    pub code: String,
+    /// One lowercase sentence; names in backticks.
+    pub message: String,
+    /// How serious it is.
+    pub level: Level,
+    /// The place the finding is about.
+    pub primary: Place<'a>,
+    /// What is at the primary place.
+    pub label: Option<String>,
+    /// The help line.
+    pub help: Option<String>,
+    /// Related notes, each shown after the finding with its own snippet when it has a
+    /// place.
+    pub notes: Vec<(String, Option<Place<'a>>)>,
+}
+
+/// Renders a [`Finding`] as [`render`] renders a diagnostic: the primary snippet with its
+/// label and the help line, then each note as a related advice.
+pub fn render_finding(finding: &Finding<'_>, colors: Colors) -> String {
+    let related = finding
+        .notes
+        .iter()
+        .map(|(message, place)| Report {
+            message: message.clone(),
+            code: None,
+            severity: miette::Severity::Advice,
+            help: None,
+            source: place.map(|place| named_source(place.sources, place.span)),
+            labels: place
+                .map(|place| LabeledSpan::new_primary_with_span(None, source_span(place.span)))
+                .into_iter()
+                .collect(),
+            related: Vec::new(),
+        })
+        .collect();
+    let report = Report {
+        message: finding.message.clone(),
+        code: Some(finding.code.clone()),
+        severity: match finding.level {
+            Level::Error => miette::Severity::Error,
+            Level::Warning => miette::Severity::Warning,
+            Level::Advice => miette::Severity::Advice,
+        },
+        help: finding.help.clone(),
+        source: Some(named_source(finding.primary.sources, finding.primary.span)),
+        labels: vec![LabeledSpan::new_primary_with_span(
+            finding.label.clone(),
+            source_span(finding.primary.span),
+        )],
+        related,
+    };
+    render_report(&report, colors)
+}

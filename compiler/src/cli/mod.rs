@@ -238,7 +238,8 @@ fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
     let colors = colors(args.color, io);
     let mut exit = EXIT_OK;
     for file in &args.files {
-        let (code, schema) = compile_as(file, args.deny_warnings, colors, args.message_format, io);
+        let (code, checked) = compile_as(file, args.deny_warnings, colors, args.message_format, io);
+        let schema = checked.map(|checked| checked.schema);
         exit = exit.max(code);
         if args.emit_ir && exit == EXIT_OK {
             if let Some(schema) = &schema {
@@ -257,17 +258,24 @@ fn compile(
     colors: Colors,
     io: &mut Io<'_>,
 ) -> (i32, Option<crate::ir::Schema>) {
-    compile_as(file, deny_warnings, colors, MessageFormat::Human, io)
+    let (exit, checked) = compile_as(file, deny_warnings, colors, MessageFormat::Human, io);
+    (exit, checked.map(|checked| checked.schema))
 }
 
-/// [`compile`], reporting in the given format.
+/// A schema that checked, with the files its spans point into.
+struct Checked {
+    schema: crate::ir::Schema,
+    sources: crate::source::SourceMap,
+}
+
+/// [`compile`], reporting in the given format and keeping the source files.
 fn compile_as(
     file: &Path,
     deny_warnings: bool,
     colors: Colors,
     format: MessageFormat,
     io: &mut Io<'_>,
-) -> (i32, Option<crate::ir::Schema>) {
+) -> (i32, Option<Checked>) {
     let mut reader = FsReader {
         base: io.base.to_path_buf(),
     };
@@ -327,8 +335,14 @@ fn compile_as(
         }
         exit = exit.max(write_or_fail(io.stderr, &text, EXIT_OK));
     }
-    let schema = (exit == EXIT_OK).then_some(compilation.schema).flatten();
-    (exit, schema)
+    let checked = match compilation.schema {
+        Some(schema) if exit == EXIT_OK => Some(Checked {
+            schema,
+            sources: compilation.sources,
+        }),
+        _ => None,
+    };
+    (exit, checked)
 }
 
 fn count(n: usize, what: &str) -> String {

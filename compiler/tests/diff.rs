@@ -1,0 +1,346 @@
+//! The `nubesc diff` golden suite: every folder in `tests/golden/diff` is a case holding
+//! `old.nubes` and `new.nubes`, compared through the real command line.
+//!
+//! - `expected.txt` is the report with colours off (standard error) and the exit status.
+//! - `expected.json` is what `--json` prints on standard output.
+//! - The codes named in the leading `//` comment of `new.nubes` (`D010`, `D051` …) are
+//!   exactly the codes the case reports.
+//!
+//! `NUBES_BLESS=1 cargo test -p nubesc --test diff` rewrites the expected files.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn blessing() -> bool {
+    std::env::var_os("NUBES_BLESS").is_some_and(|value| value != "0")
+}
+
+struct Outcome {
+    exit: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn nubesc(args: &[&str]) -> Outcome {
+    let root = workspace_root();
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut io = nubesc::cli::Io {
+        base: &root,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        stderr_is_terminal: false,
+    };
+    let exit = nubesc::cli::run(
+        std::iter::once("nubesc").chain(args.iter().copied()),
+        &mut io,
+    );
+    Outcome {
+        exit,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+const CASES: &str = "tests/golden/diff";
+
+/// The case folders, sorted.
+fn cases() -> Vec<String> {
+    let dir = workspace_root().join(CASES);
+    let mut found: Vec<String> = fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+/// `old.nubes` and `new.nubes` of a case, as paths relative to the workspace.
+fn inputs(case: &str) -> (String, String) {
+    (
+        format!("{CASES}/{case}/old.nubes"),
+        format!("{CASES}/{case}/new.nubes"),
+    )
+}
+
+/// Compares `actual` with the file at `path` (or writes it when blessing); returns a
+/// problem description on mismatch.
+fn compare(path: &Path, actual: &str) -> Option<String> {
+    if blessing() {
+        fs::write(path, actual).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        return None;
+    }
+    match fs::read_to_string(path) {
+        Ok(expected) if expected == actual => None,
+        Ok(expected) => Some(format!(
+            "{} differs:\n{}",
+            path.display(),
+            first_difference(&expected, actual)
+        )),
+        Err(_) => Some(format!(
+            "{} is missing; the output is:\n{actual}",
+            path.display()
+        )),
+    }
+}
+
+/// The first differing lines, with line numbers.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let expected: Vec<&str> = expected.lines().collect();
+    let actual: Vec<&str> = actual.lines().collect();
+    let first = (0..expected.len().max(actual.len()))
+        .find(|&i| expected.get(i) != actual.get(i))
+        .unwrap_or(0);
+    let mut out = String::new();
+    for i in first..(first + 8).min(expected.len().max(actual.len())) {
+        if let Some(line) = expected.get(i) {
+            out.push_str(&format!("  -{:>4} | {line}\n", i + 1));
+        }
+        if let Some(line) = actual.get(i) {
+            out.push_str(&format!("  +{:>4} | {line}\n", i + 1));
+        }
+    }
+    out
+}
+
+/// Codes such as `D010` in `text` (words of a `D` and three digits).
+fn codes_in(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| {
+            let bytes = word.as_bytes();
+            bytes.len() == 4 && bytes[0] == b'D' && bytes[1..].iter().all(u8::is_ascii_digit)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The codes named in the leading comment lines of a case's `new.nubes`.
+fn declared_codes(case: &str) -> BTreeSet<String> {
+    let path = workspace_root().join(inputs(case).1);
+    let text = fs::read_to_string(&path).unwrap_or_default();
+    let comment: Vec<&str> = text
+        .lines()
+        .take_while(|line| line.trim_start().starts_with("//"))
+        .collect();
+    codes_in(&comment.join("\n"))
+}
+
+/// The codes a rendered report shows (`nubes::D010`).
+fn reported_codes(report: &str) -> BTreeSet<String> {
+    report
+        .match_indices("nubes::D")
+        .filter_map(|(at, _)| report.get(at + 7..at + 11))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn golden_cases() {
+    let cases = cases();
+    assert!(
+        cases.len() >= 15,
+        "expected at least 15 cases in {CASES}, found {}",
+        cases.len()
+    );
+    let mut problems = Vec::new();
+    for case in &cases {
+        let (old, new) = inputs(case);
+        let dir = workspace_root().join(CASES).join(case);
+        let text = nubesc(&["diff", "--color", "never", &old, &new]);
+        if !text.stdout.is_empty() {
+            problems.push(format!("{case}: printed on stdout: {}", text.stdout));
+        }
+        let shown = format!("{}exit status: {}\n", text.stderr, text.exit);
+        problems.extend(compare(&dir.join("expected.txt"), &shown));
+
+        let json = nubesc(&["diff", "--json", &old, &new]);
+        if json.exit != text.exit {
+            problems.push(format!(
+                "{case}: --json exits {}, the report {}",
+                json.exit, text.exit
+            ));
+        }
+        if !json.stderr.is_empty() {
+            problems.push(format!("{case}: --json wrote to stderr: {}", json.stderr));
+        }
+        match serde_json::from_str::<serde_json::Value>(&json.stdout) {
+            Ok(serde_json::Value::Array(changes)) => {
+                let count = text.stderr.matches("\nnubes::D").count()
+                    + usize::from(text.stderr.starts_with("nubes::D"));
+                if changes.len() != count {
+                    problems.push(format!(
+                        "{case}: --json lists {} changes, the report {count}",
+                        changes.len()
+                    ));
+                }
+            }
+            _ => problems.push(format!(
+                "{case}: --json is not a JSON array: {}",
+                json.stdout
+            )),
+        }
+        problems.extend(compare(&dir.join("expected.json"), &json.stdout));
+
+        let declared = declared_codes(case);
+        let reported = reported_codes(&text.stderr);
+        if declared != reported {
+            problems.push(format!(
+                "{case}: new.nubes names {declared:?} but the report shows {reported:?}"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+/// Each case folder holds exactly its inputs and expected files.
+#[test]
+fn case_folders_hold_nothing_else() {
+    let wanted: BTreeSet<&str> = ["old.nubes", "new.nubes", "expected.txt", "expected.json"]
+        .into_iter()
+        .collect();
+    let mut problems = Vec::new();
+    for case in cases() {
+        let dir = workspace_root().join(CASES).join(&case);
+        let present: BTreeSet<String> = fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        let present: BTreeSet<&str> = present.iter().map(String::as_str).collect();
+        if present != wanted {
+            problems.push(format!("{case}: holds {present:?}, expected {wanted:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn the_hotel_example_against_itself_has_no_changes() {
+    let hotel = "examples/hotel.nubes";
+    let text = nubesc(&["diff", "--color", "never", hotel, hotel]);
+    assert_eq!(text.exit, 0, "{}", text.stderr);
+    assert_eq!(text.stderr, "no changes\n");
+    assert!(text.stdout.is_empty(), "{}", text.stdout);
+    let json = nubesc(&["diff", "--json", hotel, hotel]);
+    assert_eq!((json.exit, json.stdout.as_str()), (0, "[]\n"));
+}
+
+#[test]
+fn a_schema_with_errors_exits_1_with_its_diagnostics() {
+    let broken = "tests/golden/fail/types_unknown_field_type.nubes";
+    let expected = fs::read_to_string(
+        workspace_root().join("tests/golden/fail/types_unknown_field_type.stderr"),
+    )
+    .expect("the failing case has its expected diagnostics");
+    for args in [
+        ["diff", "--color", "never", "examples/hotel.nubes", broken],
+        ["diff", "--color", "never", broken, "examples/hotel.nubes"],
+    ] {
+        let out = nubesc(&args);
+        assert_eq!(out.exit, 1, "{}", out.stderr);
+        assert_eq!(out.stderr, expected, "diagnostics as `check` prints them");
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+    let json = nubesc(&["diff", "--json", "examples/hotel.nubes", broken]);
+    assert_eq!(json.exit, 1);
+    assert!(json.stdout.is_empty(), "{}", json.stdout);
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    for args in [
+        ["diff", "no/such/old.nubes", "examples/hotel.nubes"],
+        ["diff", "examples/hotel.nubes", "no/such/new.nubes"],
+    ] {
+        let out = nubesc(&args);
+        assert_eq!(out.exit, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("nubes::E003"), "{}", out.stderr);
+        assert!(out.stderr.contains("no such file"), "{}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+    let out = nubesc(&["diff", "examples/hotel.nubes"]);
+    assert_eq!(out.exit, 2, "NEW is required: {}", out.stderr);
+}
+
+/// The rows `| D0xx | …` of the diff section of `docs/diagnostics.md`.
+fn documented_codes() -> BTreeSet<String> {
+    let docs = fs::read_to_string(workspace_root().join("docs/diagnostics.md"))
+        .expect("docs/diagnostics.md exists");
+    docs.lines()
+        .filter_map(|line| line.strip_prefix("| D"))
+        .filter_map(|rest| rest.split(' ').next())
+        .map(|digits| format!("D{digits}"))
+        .collect()
+}
+
+#[test]
+fn every_documented_code_is_shown_by_a_case() {
+    let documented = documented_codes();
+    let known: BTreeSet<String> = nubesc::diff::Code::ALL
+        .iter()
+        .map(|code| code.as_str().trim_start_matches("nubes::").to_string())
+        .collect();
+    assert_eq!(
+        documented, known,
+        "the table in docs/diagnostics.md lists exactly the codes of nubesc::diff::Code"
+    );
+    let mut shown = BTreeSet::new();
+    for case in cases() {
+        let path = workspace_root()
+            .join(CASES)
+            .join(&case)
+            .join("expected.txt");
+        shown.extend(reported_codes(
+            &fs::read_to_string(path).unwrap_or_default(),
+        ));
+    }
+    let missing: Vec<&String> = documented.difference(&shown).collect();
+    assert!(
+        missing.is_empty(),
+        "codes no golden case shows: {missing:?}"
+    );
+}
+
+/// Each class is shown by some case, and so are a change breaking both at once and a
+/// case without changes.
+#[test]
+fn every_class_is_shown_by_a_case() {
+    let reports: Vec<String> = cases()
+        .iter()
+        .map(|case| {
+            let path = workspace_root().join(CASES).join(case).join("expected.txt");
+            fs::read_to_string(path).unwrap_or_default()
+        })
+        .collect();
+    for class in [
+        ": compatible\n",
+        ": breaks stored data\n",
+        ": breaks clients\n",
+        ": breaks stored data and clients\n",
+    ] {
+        assert!(
+            reports.iter().any(|report| report.contains(class)),
+            "no case shows `{}`",
+            class.trim()
+        );
+    }
+    assert!(
+        reports
+            .iter()
+            .any(|report| report.starts_with("no changes\nexit status: 0\n")),
+        "no case has no changes"
+    );
+}
