@@ -133,7 +133,10 @@ mod tests {
         );
         let diagnostic = &compilation.diagnostics[0];
         let line = diagnostic_line(&compilation.sources, diagnostic);
-        assert!(line.ends_with('\n') && line.matches('\n').count() == 1, "{line}");
+        assert!(
+            line.ends_with('\n') && line.matches('\n').count() == 1,
+            "{line}"
+        );
         let value: serde_json::Value = match serde_json::from_str(&line) {
             Ok(value) => value,
             Err(error) => panic!("not JSON: {error}: {line}"),

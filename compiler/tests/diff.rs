@@ -10,42 +10,11 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+#[path = "support/run.rs"]
+mod run;
 
-fn blessing() -> bool {
-    std::env::var_os("NUBES_BLESS").is_some_and(|value| value != "0")
-}
-
-struct Outcome {
-    exit: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn nubesc(args: &[&str]) -> Outcome {
-    let root = workspace_root();
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut io = nubesc::cli::Io {
-        base: &root,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stderr_is_terminal: false,
-    };
-    let exit = nubesc::cli::run(
-        std::iter::once("nubesc").chain(args.iter().copied()),
-        &mut io,
-    );
-    Outcome {
-        exit,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
+use run::{compare, nubesc, workspace_root};
 
 const CASES: &str = "tests/golden/diff";
 
@@ -68,46 +37,6 @@ fn inputs(case: &str) -> (String, String) {
         format!("{CASES}/{case}/old.nubes"),
         format!("{CASES}/{case}/new.nubes"),
     )
-}
-
-/// Compares `actual` with the file at `path` (or writes it when blessing); returns a
-/// problem description on mismatch.
-fn compare(path: &Path, actual: &str) -> Option<String> {
-    if blessing() {
-        fs::write(path, actual).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        return None;
-    }
-    match fs::read_to_string(path) {
-        Ok(expected) if expected == actual => None,
-        Ok(expected) => Some(format!(
-            "{} differs:\n{}",
-            path.display(),
-            first_difference(&expected, actual)
-        )),
-        Err(_) => Some(format!(
-            "{} is missing; the output is:\n{actual}",
-            path.display()
-        )),
-    }
-}
-
-/// The first differing lines, with line numbers.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let expected: Vec<&str> = expected.lines().collect();
-    let actual: Vec<&str> = actual.lines().collect();
-    let first = (0..expected.len().max(actual.len()))
-        .find(|&i| expected.get(i) != actual.get(i))
-        .unwrap_or(0);
-    let mut out = String::new();
-    for i in first..(first + 8).min(expected.len().max(actual.len())) {
-        if let Some(line) = expected.get(i) {
-            out.push_str(&format!("  -{:>4} | {line}\n", i + 1));
-        }
-        if let Some(line) = actual.get(i) {
-            out.push_str(&format!("  +{:>4} | {line}\n", i + 1));
-        }
-    }
-    out
 }
 
 /// Codes such as `D010` in `text` (words of a `D` and three digits).
@@ -158,7 +87,7 @@ fn golden_cases() {
             problems.push(format!("{case}: printed on stdout: {}", text.stdout));
         }
         let shown = format!("{}exit status: {}\n", text.stderr, text.exit);
-        problems.extend(compare(&dir.join("expected.txt"), &shown));
+        problems.extend(compare(&dir.join("expected.txt"), Some(&shown)));
 
         let json = nubesc(&["diff", "--json", &old, &new]);
         if json.exit != text.exit {
@@ -186,7 +115,7 @@ fn golden_cases() {
                 json.stdout
             )),
         }
-        problems.extend(compare(&dir.join("expected.json"), &json.stdout));
+        problems.extend(compare(&dir.join("expected.json"), Some(&json.stdout)));
 
         let declared = declared_codes(case);
         let reported = reported_codes(&text.stderr);

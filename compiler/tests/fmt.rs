@@ -5,8 +5,8 @@
 //!
 //! `NUBES_BLESS=1 cargo test -p nubesc --test fmt` rewrites `tests/golden/fmt/*.formatted`.
 
-mod common;
-
+#[path = "support/meaning.rs"]
+mod meaning;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,39 +14,10 @@ use std::path::{Path, PathBuf};
 use nubesc::fmt::{format, FormatError};
 use nubesc::load::{FileReader, FsReader};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+#[path = "support/run.rs"]
+mod run;
 
-fn blessing() -> bool {
-    std::env::var_os("NUBES_BLESS").is_some_and(|value| value != "0")
-}
-
-struct Outcome {
-    exit: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn nubesc(base: &Path, args: &[&str]) -> Outcome {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut io = nubesc::cli::Io {
-        base,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stderr_is_terminal: false,
-    };
-    let exit = nubesc::cli::run(
-        std::iter::once("nubesc").chain(args.iter().copied()),
-        &mut io,
-    );
-    Outcome {
-        exit,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
+use run::{compare, nubesc, nubesc_in, workspace_root};
 
 /// Every `.nubes` file under the examples, the stdlib and the golden suite, relative to
 /// the workspace root, sorted.
@@ -93,7 +64,7 @@ impl FileReader for WithFormatted {
 }
 
 /// What checking the file at `path` means when it reads as `text`.
-fn meaning(path: &Path, text: &str) -> common::Meaning {
+fn meaning(path: &Path, text: &str) -> meaning::Meaning {
     let mut reader = WithFormatted {
         fs: FsReader {
             base: workspace_root(),
@@ -102,7 +73,7 @@ fn meaning(path: &Path, text: &str) -> common::Meaning {
         text: text.to_string(),
     };
     match nubesc::check_with(path, &mut reader) {
-        Ok(compilation) => common::meaning(compilation),
+        Ok(compilation) => meaning::meaning(compilation),
         Err(error) => panic!("{}: {}", path.display(), error.message()),
     }
 }
@@ -171,23 +142,12 @@ fn golden_layouts() {
             "tests/golden/fmt/{}",
             input.file_name().unwrap_or_default().to_string_lossy()
         );
-        let out = nubesc(&workspace_root(), &["fmt", "--stdout", &shown]);
+        let out = nubesc(&["fmt", "--stdout", &shown]);
         assert_eq!(out.exit, 0, "{shown}: {}", out.stderr);
-        let expected_path = input.with_extension("formatted");
-        if blessing() {
-            if let Err(error) = fs::write(&expected_path, &out.stdout) {
-                panic!("cannot write {}: {error}", expected_path.display());
-            }
-            continue;
-        }
-        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
-        if expected != out.stdout {
-            failures.push(format!(
-                "{shown}: differs from {} (bless with NUBES_BLESS=1)\n--- got\n{}",
-                expected_path.display(),
-                out.stdout
-            ));
-        }
+        failures.extend(compare(
+            &input.with_extension("formatted"),
+            Some(&out.stdout),
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -203,7 +163,7 @@ fn the_examples_and_the_stdlib_are_formatted() {
     files.insert(0, "--check".to_string());
     files.insert(0, "fmt".to_string());
     let args: Vec<&str> = files.iter().map(String::as_str).collect();
-    let out = nubesc(&workspace_root(), &args);
+    let out = nubesc(&args);
     assert_eq!(out.exit, 0, "run `nubesc fmt` on them:\n{}", out.stderr);
 }
 
@@ -226,7 +186,7 @@ fn read(path: &Path) -> String {
 fn check_reports_the_first_difference_and_writes_nothing() {
     let messy = "object A {\n  @id name:String\n}\n";
     let dir = scratch("check", messy);
-    let out = nubesc(&dir, &["fmt", "--check", "a.nubes"]);
+    let out = nubesc_in(&dir, &["fmt", "--check", "a.nubes"]);
     assert_eq!(out.exit, 1, "{}", out.stderr);
     assert!(
         out.stderr
@@ -245,13 +205,13 @@ fn check_reports_the_first_difference_and_writes_nothing() {
 #[test]
 fn fmt_rewrites_in_place_and_then_checks_clean() {
     let dir = scratch("rewrite", "object A {\n  @id name:String ;\n}");
-    let out = nubesc(&dir, &["fmt", "a.nubes"]);
+    let out = nubesc_in(&dir, &["fmt", "a.nubes"]);
     assert_eq!((out.exit, out.stderr.as_str()), (0, ""));
     assert_eq!(
         read(&dir.join("a.nubes")),
         "object A {\n    @id name: String\n}\n"
     );
-    let again = nubesc(&dir, &["fmt", "--check", "a.nubes"]);
+    let again = nubesc_in(&dir, &["fmt", "--check", "a.nubes"]);
     assert_eq!((again.exit, again.stderr.as_str()), (0, ""));
     let leftovers: Vec<_> = fs::read_dir(&dir).into_iter().flatten().flatten().collect();
     assert_eq!(leftovers.len(), 1, "a temporary file was left behind");
@@ -261,7 +221,7 @@ fn fmt_rewrites_in_place_and_then_checks_clean() {
 fn a_file_with_syntax_errors_is_reported_and_left_alone() {
     let broken = "object A {\n  name String\n}\n";
     let dir = scratch("syntax", broken);
-    let out = nubesc(&dir, &["fmt", "a.nubes"]);
+    let out = nubesc_in(&dir, &["fmt", "a.nubes"]);
     assert_eq!(out.exit, 1);
     assert!(out.stderr.contains("nubes::E001"), "{}", out.stderr);
     assert!(out.stderr.contains("a.nubes:2:"), "{}", out.stderr);
@@ -277,7 +237,7 @@ fn a_file_with_syntax_errors_is_reported_and_left_alone() {
 #[test]
 fn missing_files_are_usage_errors_and_the_others_are_still_formatted() {
     let dir = scratch("missing", "struct S{a:Int}");
-    let out = nubesc(&dir, &["fmt", "missing.nubes", "a.nubes"]);
+    let out = nubesc_in(&dir, &["fmt", "missing.nubes", "a.nubes"]);
     assert_eq!(out.exit, 2);
     assert!(
         out.stderr.contains("cannot read `missing.nubes`"),
@@ -290,7 +250,7 @@ fn missing_files_are_usage_errors_and_the_others_are_still_formatted() {
 #[test]
 fn stdout_prints_and_leaves_the_file() {
     let dir = scratch("stdout", "struct S{a:Int}");
-    let out = nubesc(&dir, &["fmt", "--stdout", "a.nubes"]);
+    let out = nubesc_in(&dir, &["fmt", "--stdout", "a.nubes"]);
     assert_eq!(out.exit, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "struct S {\n    a: Int\n}\n");
     assert_eq!(read(&dir.join("a.nubes")), "struct S{a:Int}");
@@ -298,7 +258,7 @@ fn stdout_prints_and_leaves_the_file() {
 
 #[test]
 fn help_describes_the_flags() {
-    let out = nubesc(&workspace_root(), &["fmt", "--help"]);
+    let out = nubesc(&["fmt", "--help"]);
     assert_eq!(out.exit, 0);
     for flag in ["--check", "--stdout", "comment"] {
         assert!(out.stdout.contains(flag), "{flag} missing:\n{}", out.stdout);

@@ -15,40 +15,10 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+#[path = "support/run.rs"]
+mod run;
 
-fn blessing() -> bool {
-    std::env::var_os("NUBES_BLESS").is_some_and(|value| value != "0")
-}
-
-struct Outcome {
-    exit: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn nubesc(args: &[&str]) -> Outcome {
-    let root = workspace_root();
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut io = nubesc::cli::Io {
-        base: &root,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stderr_is_terminal: false,
-    };
-    let exit = nubesc::cli::run(
-        std::iter::once("nubesc").chain(args.iter().copied()),
-        &mut io,
-    );
-    Outcome {
-        exit,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
+use run::{compare, first_difference, nubesc, workspace_root};
 
 /// The cases of one folder of the golden suite: `(relative path, expected-file stem)`.
 fn cases(folder: &str) -> Vec<(String, PathBuf)> {
@@ -115,58 +85,6 @@ fn reported_codes(stderr: &str) -> BTreeSet<String> {
         .filter_map(|(at, _)| stderr.get(at + 7..at + 11))
         .map(str::to_string)
         .collect()
-}
-
-/// Compares `actual` with the file at `path` (or writes it when blessing); returns a
-/// problem description on mismatch.
-fn compare(path: &Path, actual: Option<&str>) -> Option<String> {
-    let expected = fs::read_to_string(path).ok();
-    if blessing() {
-        match actual {
-            Some(text) => fs::write(path, text)
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display())),
-            None if expected.is_some() => fs::remove_file(path)
-                .unwrap_or_else(|e| panic!("cannot remove {}: {e}", path.display())),
-            None => {}
-        }
-        return None;
-    }
-    match (expected.as_deref(), actual) {
-        (Some(expected), Some(actual)) if expected == actual => None,
-        (None, None) => None,
-        (None, Some(actual)) => Some(format!(
-            "{} is missing; the output is:\n{actual}",
-            path.display()
-        )),
-        (Some(_), None) => Some(format!(
-            "{} exists but there is no such output",
-            path.display()
-        )),
-        (Some(expected), Some(actual)) => Some(format!(
-            "{} differs:\n{}",
-            path.display(),
-            diff(expected, actual)
-        )),
-    }
-}
-
-/// The first differing lines, with line numbers.
-fn diff(expected: &str, actual: &str) -> String {
-    let expected: Vec<&str> = expected.lines().collect();
-    let actual: Vec<&str> = actual.lines().collect();
-    let first = (0..expected.len().max(actual.len()))
-        .find(|&i| expected.get(i) != actual.get(i))
-        .unwrap_or(0);
-    let mut out = String::new();
-    for i in first..(first + 8).min(expected.len().max(actual.len())) {
-        if let Some(line) = expected.get(i) {
-            out.push_str(&format!("  -{:>4} | {line}\n", i + 1));
-        }
-        if let Some(line) = actual.get(i) {
-            out.push_str(&format!("  +{:>4} | {line}\n", i + 1));
-        }
-    }
-    out
 }
 
 fn check_codes(case: &str, path: &Path, stderr: &str, problems: &mut Vec<String>) {
@@ -258,7 +176,7 @@ fn failing_cases_as_json() {
         if rendered != human.stderr[..summary_at] {
             problems.push(format!(
                 "{case}: the rendered texts differ from the text output:\n{}",
-                diff(&human.stderr[..summary_at], &rendered)
+                first_difference(&human.stderr[..summary_at], &rendered)
             ));
         }
         let name = stem.file_name().unwrap_or_default().to_string_lossy();

@@ -13,9 +13,18 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use nubesc::ir::{FieldRef, FieldRole, Schema, Type};
+
+#[path = "support/run.rs"]
+mod run;
+
+use run::{blessing, compare, nubesc, workspace_root};
+
+fn golden_dir() -> PathBuf {
+    workspace_root().join("tests/golden/graph")
+}
 
 /// `(case, input relative to the workspace root, drawn with methods too)`.
 const CASES: &[(&str, &str, bool)] = &[
@@ -38,45 +47,6 @@ const CASES: &[(&str, &str, bool)] = &[
 
 const GUIDE: &str = "docs/guide.md";
 const GUIDE_SECTION: &str = "## Drawing the schema";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn golden_dir() -> PathBuf {
-    workspace_root().join("tests/golden/graph")
-}
-
-fn blessing() -> bool {
-    std::env::var_os("NUBES_BLESS").is_some_and(|value| value != "0")
-}
-
-struct Outcome {
-    exit: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn nubesc(args: &[&str]) -> Outcome {
-    let root = workspace_root();
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut io = nubesc::cli::Io {
-        base: &root,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stderr_is_terminal: false,
-    };
-    let exit = nubesc::cli::run(
-        std::iter::once("nubesc").chain(args.iter().copied()),
-        &mut io,
-    );
-    Outcome {
-        exit,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
 
 /// The diagram of `input`, which must draw cleanly apart from warnings.
 fn graph(input: &str, extra: &[&str]) -> String {
@@ -103,36 +73,6 @@ fn schema(input: &str) -> Schema {
         .unwrap_or_else(|| panic!("{input} has errors"))
 }
 
-/// Compares `actual` with the file at `path`, or writes it when blessing; returns a
-/// description of the difference.
-fn compare(path: &Path, actual: &str) -> Option<String> {
-    if blessing() {
-        fs::write(path, actual).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        return None;
-    }
-    let Ok(expected) = fs::read_to_string(path) else {
-        return Some(format!(
-            "{} is missing; the output is:\n{actual}",
-            path.display()
-        ));
-    };
-    if expected == actual {
-        return None;
-    }
-    let expected_lines: Vec<&str> = expected.lines().collect();
-    let actual_lines: Vec<&str> = actual.lines().collect();
-    let first = (0..expected_lines.len().max(actual_lines.len()))
-        .find(|&i| expected_lines.get(i) != actual_lines.get(i))
-        .unwrap_or(0);
-    Some(format!(
-        "{} differs from line {}:\n  - {}\n  + {}",
-        path.display(),
-        first + 1,
-        expected_lines.get(first).unwrap_or(&"(end of file)"),
-        actual_lines.get(first).unwrap_or(&"(end of file)"),
-    ))
-}
-
 /// The expected files of every case: `(file name, the flags that draw it)`.
 fn expected_files() -> Vec<(String, &'static str, Vec<&'static str>)> {
     let mut files = Vec::new();
@@ -155,7 +95,9 @@ fn expected_files() -> Vec<(String, &'static str, Vec<&'static str>)> {
 fn diagrams_match_the_blessed_files() {
     let problems: Vec<String> = expected_files()
         .into_iter()
-        .filter_map(|(name, input, flags)| compare(&golden_dir().join(name), &graph(input, &flags)))
+        .filter_map(|(name, input, flags)| {
+            compare(&golden_dir().join(name), Some(&graph(input, &flags)))
+        })
         .collect();
     assert!(
         problems.is_empty(),

@@ -5,7 +5,8 @@
 //! replayed with `NUBES_SEED=<seed> cargo test -p nubesc --test robustness`. The number of
 //! cases per kind can be raised with `NUBES_CASES`.
 
-mod common;
+#[path = "support/meaning.rs"]
+mod meaning;
 
 use std::collections::HashMap;
 use std::io;
@@ -284,10 +285,10 @@ fn mutated_schemas_never_panic() {
 }
 
 /// The meaning of `input` as the root file, with `files` to import.
-fn meaning_of(input: &[u8], files: &HashMap<PathBuf, Vec<u8>>) -> Result<common::Meaning, String> {
+fn meaning_of(input: &[u8], files: &HashMap<PathBuf, Vec<u8>>) -> Result<meaning::Meaning, String> {
     let mut reader = MemReader { root: input, files };
     nubesc::check_with(Path::new(ROOT), &mut reader)
-        .map(common::meaning)
+        .map(meaning::meaning)
         .map_err(|error| error.message())
 }
 
