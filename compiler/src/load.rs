@@ -87,7 +87,8 @@ impl RootError {
     }
 }
 
-fn describe_io(error: &io::Error) -> String {
+/// What went wrong reading a file, in a few words (`no such file`).
+pub fn describe_io(error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::NotFound => "no such file".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),

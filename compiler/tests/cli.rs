@@ -195,4 +195,12 @@ fn json_messages_and_the_ir_cannot_share_stdout() {
         "{}",
         text(&out.stderr)
     );
+    let human = nubesc(&[
+        "check",
+        "--message-format",
+        "human",
+        "--emit-ir",
+        "examples/hotel.nubes",
+    ]);
+    assert_eq!(human.status.code(), Some(0), "{}", text(&human.stderr));
 }

@@ -240,11 +240,36 @@ fn missing_files_are_usage_errors_and_the_others_are_still_formatted() {
     let out = nubesc_in(&dir, &["fmt", "missing.nubes", "a.nubes"]);
     assert_eq!(out.exit, 2);
     assert!(
-        out.stderr.contains("cannot read `missing.nubes`"),
+        out.stderr
+            .contains("cannot read `missing.nubes`: no such file"),
         "{}",
         out.stderr
     );
     assert_eq!(read(&dir.join("a.nubes")), "struct S {\n    a: Int\n}\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_stays_a_link_and_its_target_is_formatted() {
+    let dir = scratch("link", "struct S{a:Int}");
+    if let Err(error) = std::os::unix::fs::symlink("a.nubes", dir.join("link.nubes")) {
+        panic!("cannot make a link: {error}");
+    }
+    let out = nubesc_in(&dir, &["fmt", "link.nubes"]);
+    assert_eq!(out.exit, 0, "{}", out.stderr);
+    let link = dir.join("link.nubes");
+    assert!(
+        fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()),
+        "link.nubes is no longer a link"
+    );
+    assert_eq!(read(&dir.join("a.nubes")), "struct S {\n    a: Int\n}\n");
+}
+
+#[test]
+fn windows_line_ends_are_kept_and_check_passes_on_them() {
+    let dir = scratch("crlf", "struct S {\r\n    a: Int\r\n}\r\n");
+    let out = nubesc_in(&dir, &["fmt", "--check", "a.nubes"]);
+    assert_eq!((out.exit, out.stderr.as_str()), (0, ""));
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{colors, write_or_fail, ColorChoice, Io, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
 use crate::fmt::{self, FormatError};
+use crate::load::describe_io;
 use crate::render::{self, Colors};
 use crate::source::SourceMap;
 
@@ -70,8 +71,9 @@ fn format_file(
     let path = io.base.join(file);
     let shown = file.display().to_string();
     let bytes = fs::read(&path).map_err(|error| {
-        let message = format!("cannot read `{shown}`: {error}");
-        let text = render::render_message("nubes::E003", &message, None, colors);
+        let message = format!("cannot read `{shown}`: {}", describe_io(&error));
+        let help = Some("check the path and that the file is readable");
+        let text = render::render_message("nubes::E003", &message, help, colors);
         write_or_fail(io.stderr, &text, EXIT_USAGE)
     })?;
     let Ok(source) = String::from_utf8(bytes) else {
@@ -155,8 +157,9 @@ fn first_difference(shown: &str, source: &str, formatted: &str) -> String {
 }
 
 /// Replaces the file's contents through a file beside it, so an interrupted write never
-/// leaves a half-written schema.
+/// leaves a half-written schema. A symbolic link stays a link: its target is rewritten.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let path = &fs::canonicalize(path)?;
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".nubesc-fmt.tmp");
     let temporary = PathBuf::from(temporary);

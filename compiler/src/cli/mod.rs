@@ -118,7 +118,7 @@ struct CheckArgs {
     files: Vec<PathBuf>,
 
     /// Print the checked schema (the IR) as JSON on standard output.
-    #[arg(long, conflicts_with = "message_format")]
+    #[arg(long)]
     emit_ir: bool,
 
     /// How to report diagnostics: `human` (text with source snippets, on standard error)
@@ -233,6 +233,11 @@ fn colors(choice: ColorChoice, io: &Io<'_>) -> Colors {
 fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
     if args.emit_ir && args.files.len() != 1 {
         let text = "error: `--emit-ir` takes exactly one FILE\n";
+        return write_or_fail(io.stderr, text, EXIT_USAGE);
+    }
+    if args.emit_ir && args.message_format == MessageFormat::Json {
+        let text = "error: `--emit-ir` cannot be used with `--message-format json`: both \
+                    write to standard output\n";
         return write_or_fail(io.stderr, text, EXIT_USAGE);
     }
     let colors = colors(args.color, io);

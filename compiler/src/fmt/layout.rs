@@ -71,12 +71,12 @@ impl<'a> Layout<'a> {
         let mut top = TopItem::None;
         loop {
             let Some(next) = self.peek() else {
-                self.comments(0, top == TopItem::Declaration);
+                self.comments(0, top == TopItem::Declaration, false);
                 break;
             };
             let declaration = !next.is_word("import");
             let force_blank = top == TopItem::Declaration || (declaration && top != TopItem::None);
-            let wrote_comments = self.comments(0, force_blank);
+            let wrote_comments = self.comments(0, force_blank, false);
             let force_blank = force_blank && !wrote_comments;
             if declaration {
                 self.declaration(force_blank);
@@ -162,8 +162,9 @@ impl<'a> Layout<'a> {
         }
         self.previous = Previous::Nothing;
         while let Some(next) = self.peek() {
-            self.comments(1, false);
-            if next.is("}") {
+            let closing = next.is("}");
+            self.comments(1, false, closing);
+            if closing {
                 break;
             }
             if is_enum {
@@ -245,7 +246,7 @@ impl<'a> Layout<'a> {
         // Attributes after the type stand on the line where the type ends.
         while let Some(next) = self.peek() {
             let end = self.tokens[self.last_code].end;
-            if !next.is("@") || self.source[end..next.start].contains('\n') {
+            if !next.is("@") || !is_inline_gap(&self.source[end..next.start]) {
                 break;
             }
             self.attribute();
@@ -310,17 +311,16 @@ impl<'a> Layout<'a> {
     }
 
     /// Writes the comments before the next code token, each on a line of its own; the
-    /// first gets a blank line before it when `force_blank` is set. True when there were
+    /// first gets a blank line before it when `force_blank` is set. Comments on the line
+    /// of the item after them stay for the item, unless `all` is set. True when there were
     /// any.
-    fn comments(&mut self, indent: usize, force_blank: bool) -> bool {
+    fn comments(&mut self, indent: usize, force_blank: bool, all: bool) -> bool {
         let mut first = true;
         while let Some(token) = self.tokens.get(self.pos).copied() {
             if !token.is_comment() {
                 break;
             }
-            let next = self.tokens.get(self.pos + 1);
-            if !token.ends_line() && next.is_some_and(|t| t.newlines_before == 0 && !t.is_comment())
-            {
+            if !all && self.code_on_same_line(self.pos).is_some() {
                 // `/* … */ name: Type`: the comment stays on the item's line.
                 break;
             }
@@ -361,11 +361,19 @@ impl<'a> Layout<'a> {
         self.trailing_comments();
     }
 
-    /// Appends the comments that follow on the same line to the last line written.
+    /// Appends the comments that follow on the same line to the last line written, except
+    /// those that stand before more code on that line: they belong to what follows. (Before
+    /// a closing brace they stay with the item before it, unless that is the opening brace,
+    /// so that an empty body's comment stays inside it.)
     fn trailing_comments(&mut self) {
         while let Some(token) = self.tokens.get(self.pos).copied() {
             if !token.is_comment() || token.kind == Kind::DocComment || token.newlines_before > 0 {
                 break;
+            }
+            if let Some(code) = self.code_on_same_line(self.pos) {
+                if !code.is("}") || self.tokens[self.last_code].is("{") {
+                    break;
+                }
             }
             if let Some(line) = self.lines.last_mut() {
                 line.comment_at.get_or_insert(line.text.len());
@@ -373,6 +381,23 @@ impl<'a> Layout<'a> {
                 line.text.push_str(&trim_line_ends(token.text));
             }
             self.pos += 1;
+        }
+    }
+
+    /// The code token that the one-line block comments from `index` on lead to on their
+    /// line, if they do.
+    fn code_on_same_line(&self, index: usize) -> Option<Token<'a>> {
+        let mut at = index;
+        loop {
+            let token = self.tokens.get(at)?;
+            if !token.is_comment() {
+                return Some(*token);
+            }
+            let next = self.tokens.get(at + 1)?;
+            if token.kind != Kind::BlockComment || token.ends_line() || next.newlines_before > 0 {
+                return None;
+            }
+            at += 1;
         }
     }
 
@@ -469,10 +494,35 @@ fn doc_line(text: &str) -> String {
     }
 }
 
-/// The text with blank space removed from the end of every line.
-fn trim_line_ends(text: &str) -> String {
-    text.lines()
+/// The text with blank space removed from the end of every line, and every line break
+/// (`\r\n`, or `\r` alone) written as `\n`.
+pub(super) fn trim_line_ends(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .split('\n')
         .map(str::trim_end)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// True for what may stand between a field's type and an attribute after it: blanks and
+/// block comments, all on one line (the grammar's `inline_gap`).
+fn is_inline_gap(gap: &str) -> bool {
+    let mut rest = gap;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t']);
+        if rest.is_empty() {
+            return true;
+        }
+        let Some(body) = rest.strip_prefix("/*") else {
+            return false;
+        };
+        let Some(end) = body.find("*/") else {
+            return false;
+        };
+        if body[..end].contains(['\n', '\r']) {
+            return false;
+        }
+        rest = &body[end + 2..];
+    }
 }

@@ -54,7 +54,7 @@ impl Token<'_> {
     pub(super) fn ends_line(&self) -> bool {
         match self.kind {
             Kind::LineComment | Kind::DocComment => true,
-            Kind::BlockComment => self.text.contains('\n'),
+            Kind::BlockComment => self.text.contains(['\n', '\r']),
             _ => false,
         }
     }
@@ -81,7 +81,8 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
         let rest = &text[at..];
         let c = bytes[at];
         if matches!(c, b' ' | b'\t' | b'\r' | b'\n') || rest.starts_with('\u{FEFF}') {
-            if c == b'\n' {
+            // A line ends in `\n`, `\r\n` or a `\r` alone, as in the grammar.
+            if c == b'\n' || (c == b'\r' && bytes.get(at + 1) != Some(&b'\n')) {
                 newlines += 1;
             }
             spaced = true;
@@ -142,7 +143,7 @@ fn token_at(rest: &str) -> (Kind, usize) {
 }
 
 fn line_length(rest: &str) -> usize {
-    rest.find('\n').unwrap_or(rest.len())
+    rest.find(['\n', '\r']).unwrap_or(rest.len())
 }
 
 /// A string literal runs to the next unescaped quote.
