@@ -12,12 +12,20 @@
 //! - a many-to-many pair (`*` to `*`), from the side declared first, labelled with both
 //!   lists, or with the one list of a symmetric self relation;
 //! - a plain reference (`O` is `1`, `O?` is `0..1`, a list or map of `O` is `*`), from
-//!   the type holding it, labelled with the field.
+//!   the type holding it (an object, or a struct or error that is drawn), labelled with
+//!   the field.
 //!
 //! Pairs can be navigated from both sides and are drawn as plain lines, as UML draws an
 //! association navigable both ways; a reference is navigable from its holder only and
 //! has an arrowhead. Everything comes out in schema order, so the same schema gives the
 //! same bytes.
+//!
+//! Mermaid's class-diagram parser has traps the Mermaid writer steps around: a diagram
+//! needs at least one statement (a schema without objects gets a note saying so), some
+//! words are keywords wherever they stand (names are quoted, see [`mermaid_id`]), the
+//! word `direction` starts a statement that can swallow the next line (it is always
+//! written with an entity code), and whatever follows a method's parameters is shown as
+//! its return type (a method without one lists its errors as `raises(E)`).
 
 use crate::ir::{
     Cardinality, ErrorId, Field, FieldId, FieldRef, FieldRole, Method, Object, ObjectId, Schema,
@@ -145,7 +153,7 @@ impl<'a> Diagram<'a> {
             .map(|(_, item)| fields_box(schema, &item.name, "error", &item.fields));
         Diagram {
             boxes: objects.chain(structs).chain(enums).chain(errors).collect(),
-            edges: edges(schema),
+            edges: edges(schema, &used),
         }
     }
 }
@@ -311,8 +319,9 @@ impl Used {
 
 /// Every relationship of `schema`, each anchored at one of its fields: the list of a
 /// one-to-many pair, the side of a many-to-many pair declared first, the field of a
-/// reference.
-fn edges(schema: &Schema) -> Vec<Edge<'_>> {
+/// reference; then the references held by the structs and errors drawn (`used`), in the
+/// order their boxes are.
+fn edges<'a>(schema: &'a Schema, used: &Used) -> Vec<Edge<'a>> {
     let mut edges = Vec::new();
     for (object_index, object) in schema.objects.iter().enumerate() {
         for (field_index, field) in object.fields.iter().enumerate() {
@@ -322,6 +331,12 @@ fn edges(schema: &Schema) -> Vec<Edge<'_>> {
             };
             edges.extend(edge(schema, at, field));
         }
+    }
+    let structs = schema.structs.iter().map(|item| (&item.name, &item.fields));
+    let errors = schema.errors.iter().map(|item| (&item.name, &item.fields));
+    let drawn = structs.zip(&used.structs).chain(errors.zip(&used.errors));
+    for ((name, fields), _) in drawn.filter(|(_, drawn)| **drawn) {
+        edges.extend(fields.iter().filter_map(|f| reference(schema, name, f)));
     }
     edges
 }
@@ -343,17 +358,23 @@ fn edge<'a>(schema: &'a Schema, at: FieldRef, field: &'a Field) -> Option<Edge<'
         // The other side of a one-to-many pair, drawn with its list.
         FieldRole::Reference { inverse: Some(_) } | FieldRole::Id => None,
         FieldRole::Reference { inverse: None } | FieldRole::ReferenceList | FieldRole::Value => {
-            let (target, head_end) = referenced(&field.ty)?;
-            Some(Edge {
-                tail: here,
-                head: &schema[target].name,
-                tail_end: None,
-                head_end,
-                label: field.name.clone(),
-                both_ways: false,
-            })
+            reference(schema, here, field)
         }
     }
+}
+
+/// The edge of the plain reference `field` of the type `holder`, if its type refers to an
+/// object type.
+fn reference<'a>(schema: &'a Schema, holder: &'a str, field: &Field) -> Option<Edge<'a>> {
+    let (target, head_end) = referenced(&field.ty)?;
+    Some(Edge {
+        tail: holder,
+        head: &schema[target].name,
+        tail_end: None,
+        head_end,
+        label: field.name.clone(),
+        both_ways: false,
+    })
 }
 
 /// The pair of the one-to-many list `list` of `parent` and its reference `back`.
@@ -418,18 +439,12 @@ fn index_u32(index: usize) -> u32 {
     u32::try_from(index).unwrap_or(u32::MAX)
 }
 
-/// `readonly isFree(checkIn: Date, checkOut: Date) -> Bool raises Closed`, with `arrow`
-/// before the return type: Mermaid takes whatever follows the parameters for the return
-/// type and puts a colon before it itself, while Graphviz shows `.nubes`'s `-> `.
-fn signature_text(signature: &Signature<'_>, arrow: &str) -> String {
-    let readonly = if signature.readonly { "readonly " } else { "" };
-    let mut line = format!(
-        "{readonly}{}({})",
-        signature.name,
-        signature.params.join(", ")
-    );
+/// `readonly isFree(checkIn: Date, checkOut: Date) -> Bool raises Closed`, as Graphviz
+/// shows it.
+fn signature_text(signature: &Signature<'_>) -> String {
+    let mut line = call_text(signature);
     if let Some(returns) = &signature.returns {
-        line.push_str(&format!(" {arrow}{returns}"));
+        line.push_str(&format!(" -> {returns}"));
     }
     if !signature.raises.is_empty() {
         line.push_str(&format!(" raises {}", signature.raises.join(", ")));
@@ -437,13 +452,30 @@ fn signature_text(signature: &Signature<'_>, arrow: &str) -> String {
     line
 }
 
+/// `readonly isFree(checkIn: Date, checkOut: Date)`.
+fn call_text(signature: &Signature<'_>) -> String {
+    let readonly = if signature.readonly { "readonly " } else { "" };
+    format!(
+        "{readonly}{}({})",
+        signature.name,
+        signature.params.join(", ")
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 // Mermaid
 // ---------------------------------------------------------------------------------------
 
+/// What a diagram without boxes says instead.
+const NO_OBJECTS: &str = "the schema declares no object types";
+
 /// The diagram as a Mermaid `classDiagram`.
 pub fn mermaid(diagram: &Diagram<'_>) -> String {
     let mut out = String::from("classDiagram\n");
+    if diagram.boxes.is_empty() {
+        // Mermaid refuses a diagram without a statement.
+        out.push_str(&format!("    note \"{}\"\n", mermaid_text(NO_OBJECTS)));
+    }
     for type_box in &diagram.boxes {
         mermaid_box(&mut out, type_box);
     }
@@ -480,7 +512,7 @@ fn mermaid_box(out: &mut String, type_box: &TypeBox<'_>) {
         type_box
             .methods
             .iter()
-            .map(|signature| mermaid_text(&signature_text(signature, ""))),
+            .map(|signature| mermaid_text(&mermaid_signature(signature))),
     );
     if lines.is_empty() {
         out.push('\n');
@@ -493,12 +525,29 @@ fn mermaid_box(out: &mut String, type_box: &TypeBox<'_>) {
     out.push_str("    }\n");
 }
 
+/// A method as Mermaid reads it: the text after the parameters is the return type, which
+/// it shows after a colon (`isFree(day: Date) : Bool raises Closed`). A method without one
+/// lists its errors in the name's place, after the parameters (`close() raises(Closed)`),
+/// so that they are not shown as a return type.
+fn mermaid_signature(signature: &Signature<'_>) -> String {
+    let call = call_text(signature);
+    let raises = signature.raises.join(", ");
+    match (&signature.returns, raises.is_empty()) {
+        (Some(returns), true) => format!("{call} {returns}"),
+        (Some(returns), false) => format!("{call} {returns} raises {raises}"),
+        (None, true) => call,
+        (None, false) => format!("{call} raises({raises})"),
+    }
+}
+
 /// True when Mermaid can take `name` as a class id as it is. Its lexer reads words such as
 /// `note`, `link`, `class` and `o` as keywords wherever they stand, even quoted, but has
-/// none that starts with a capital letter.
+/// none that starts with a capital letter; `direction` it finds anywhere in a line (see
+/// [`mermaid_text`]).
 fn is_plain_mermaid_id(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.contains("direction")
 }
 
 /// The id of a class: the name itself when it can be, else the name quoted in backticks
@@ -521,10 +570,16 @@ fn mermaid_label(name: &str) -> String {
 }
 
 /// Text Mermaid shows as it is: the characters its syntax or HTML would take for markup
-/// become entity codes (`Map<String, Int>` is `Map#lt;String, Int#gt;`).
+/// become entity codes (`Map<String, Int>` is `Map#lt;String, Int#gt;`), and so does the
+/// `d` of `direction`, which Mermaid's lexer reads before anything else as the start of a
+/// `direction TB` statement running on to the next line (`#100;irection`).
 fn mermaid_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for (at, c) in text.char_indices() {
+        if text[at..].starts_with("direction") {
+            out.push_str("#100;");
+            continue;
+        }
         match c {
             '#' => out.push_str("#35;"),
             '<' => out.push_str("#lt;"),
@@ -553,6 +608,12 @@ pub fn dot(diagram: &Diagram<'_>) -> String {
     out.push_str(
         "    edge [fontname=\"Helvetica\", fontsize=10, arrowhead=vee, labeldistance=1.6];\n",
     );
+    if diagram.boxes.is_empty() {
+        out.push_str(&format!(
+            "    graph [fontname=\"Helvetica\", fontsize=11, label={}];\n",
+            dot_string(NO_OBJECTS)
+        ));
+    }
     for type_box in &diagram.boxes {
         dot_box(&mut out, type_box);
     }
@@ -592,11 +653,7 @@ fn dot_box(out: &mut String, type_box: &TypeBox<'_>) {
         dot_string(type_box.name)
     ));
     out.push_str(&format!("        <tr><td>{title}</td></tr>\n"));
-    let methods: Vec<String> = type_box
-        .methods
-        .iter()
-        .map(|signature| signature_text(signature, "-> "))
-        .collect();
+    let methods: Vec<String> = type_box.methods.iter().map(signature_text).collect();
     for compartment in [&type_box.members, &methods] {
         if compartment.is_empty() {
             continue;
@@ -656,6 +713,52 @@ mod tests {
         assert_eq!(mermaid_id("_self"), "`@_self`");
         assert_eq!(mermaid_label("note"), "[\"note\"]");
         assert_eq!(mermaid_label("City"), "");
+        assert_eq!(mermaid_id("Redirection"), "`@Re#100;irection`");
+        assert_eq!(mermaid_label("Redirection"), "[\"Re#100;irection\"]");
+    }
+
+    #[test]
+    fn mermaid_text_never_holds_the_word_direction() {
+        assert_eq!(mermaid_text("direction"), "#100;irection");
+        assert_eq!(
+            mermaid_text("a / sortdirection: [direction]"),
+            "a / sort#100;irection: [#100;irection]"
+        );
+        assert_eq!(mermaid_text("Direction dir"), "Direction dir");
+    }
+
+    fn signature(returns: Option<&str>, raises: Vec<&'static str>) -> Signature<'static> {
+        Signature {
+            readonly: false,
+            name: "go",
+            params: vec!["to: Node".to_string()],
+            returns: returns.map(str::to_string),
+            raises,
+        }
+    }
+
+    #[test]
+    fn mermaid_never_shows_raises_as_a_return_type() {
+        let cases = [
+            (signature(None, vec![]), "go(to: Node)"),
+            (signature(Some("Int"), vec![]), "go(to: Node) Int"),
+            (
+                signature(Some("Int"), vec!["A", "B"]),
+                "go(to: Node) Int raises A, B",
+            ),
+            (signature(None, vec!["A", "B"]), "go(to: Node) raises(A, B)"),
+        ];
+        for (signature, expected) in cases {
+            assert_eq!(mermaid_signature(&signature), expected);
+        }
+        assert_eq!(
+            signature_text(&signature(Some("Int"), vec!["A"])),
+            "go(to: Node) -> Int raises A"
+        );
+        assert_eq!(
+            signature_text(&signature(None, vec!["A"])),
+            "go(to: Node) raises A"
+        );
     }
 
     #[test]

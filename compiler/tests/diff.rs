@@ -183,9 +183,40 @@ fn a_schema_with_errors_exits_1_with_its_diagnostics() {
         assert_eq!(out.stderr, expected, "diagnostics as `check` prints them");
         assert!(out.stdout.is_empty(), "{}", out.stdout);
     }
+    // Not `[]`, which would read as "no changes".
     let json = nubesc(&["diff", "--json", "examples/hotel.nubes", broken]);
     assert_eq!(json.exit, 1);
     assert!(json.stdout.is_empty(), "{}", json.stdout);
+    assert_eq!(
+        json.stderr, expected,
+        "diagnostics on stderr, as `check` prints them"
+    );
+}
+
+/// What `--json` prints when a schema has errors is said in `--help` and in the docs.
+#[test]
+fn json_with_a_broken_schema_is_documented() {
+    let help = nubesc(&["diff", "--help"]);
+    assert_eq!(help.exit, 0, "{}", help.stderr);
+    let text = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "When OLD or NEW has errors, standard output stays empty",
+        "the diagnostics go to standard error",
+        "the exit status is 1",
+    ] {
+        assert!(text.contains(words), "`{words}` not in:\n{}", help.stdout);
+    }
+    let docs = fs::read_to_string(workspace_root().join("docs/diagnostics.md"))
+        .expect("docs/diagnostics.md exists");
+    let section = docs
+        .split_once("## Changes between versions")
+        .map(|(_, rest)| rest)
+        .expect("docs/diagnostics.md has the diff section");
+    let section = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        section.contains("standard output stays empty (not `[]`"),
+        "the diff section of docs/diagnostics.md does not say what `--json` prints for a schema with errors"
+    );
 }
 
 #[test]
@@ -200,6 +231,14 @@ fn a_missing_file_exits_2() {
         assert!(out.stderr.contains("no such file"), "{}", out.stderr);
         assert!(out.stdout.is_empty(), "{}", out.stdout);
     }
+    let json = nubesc(&[
+        "diff",
+        "--json",
+        "no/such/old.nubes",
+        "examples/hotel.nubes",
+    ]);
+    assert_eq!(json.exit, 2, "{}", json.stderr);
+    assert!(json.stdout.is_empty(), "{}", json.stdout);
     let out = nubesc(&["diff", "examples/hotel.nubes"]);
     assert_eq!(out.exit, 2, "NEW is required: {}", out.stderr);
 }
@@ -271,5 +310,134 @@ fn every_class_is_shown_by_a_case() {
             .iter()
             .any(|report| report.starts_with("no changes\nexit status: 0\n")),
         "no case has no changes"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Possible renames
+// ---------------------------------------------------------------------------------------
+
+fn schema_of(text: &str) -> nubesc::ir::Schema {
+    let compilation = nubesc::check_text("schema.nubes", text);
+    compilation.schema.unwrap_or_else(|| {
+        panic!(
+            "the schema has errors: {:?}\n{text}",
+            compilation.diagnostics
+        )
+    })
+}
+
+/// Each removal from `old` to `new` with the name its rename note suggests, if any:
+/// `("field `A.nick` removed", Some("alias"))`.
+fn suggested_renames(old: &str, new: &str) -> Vec<(String, Option<String>)> {
+    nubesc::diff::diff(&schema_of(old), &schema_of(new))
+        .into_iter()
+        .filter(|change| {
+            use nubesc::diff::Code;
+            matches!(
+                change.code,
+                Code::TypeRemoved
+                    | Code::FieldRemoved
+                    | Code::MethodRemoved
+                    | Code::ParamRemoved
+                    | Code::VariantRemoved
+            )
+        })
+        .map(|change| {
+            let suggested = change.note.map(|note| {
+                let (_, rest) = note
+                    .text
+                    .split_once("was renamed to `")
+                    .unwrap_or_else(|| panic!("not a rename note: {}", note.text));
+                assert!(
+                    note.text
+                        .ends_with("nubes cannot tell a rename from a removal and an addition"),
+                    "{}",
+                    note.text
+                );
+                rest.split('`').next().unwrap_or_default().to_string()
+            });
+            (change.message, suggested)
+        })
+        .collect()
+}
+
+fn renames(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+    pairs
+        .iter()
+        .map(|(message, to)| (message.to_string(), to.map(str::to_string)))
+        .collect()
+}
+
+#[test]
+fn a_field_rename_is_suggested_only_for_the_same_type_give_or_take_optionality() {
+    let old = "object A {\n  legacy: Bytes\n  nick: String\n  rate: Float\n  city: City\n}\nobject City { name: String }\n";
+    let new = "object A {\n  email: String?\n  stars: Float\n  alias: String?\n  cities: [City]\n}\nobject City { name: String }\n";
+    assert_eq!(
+        suggested_renames(old, new),
+        renames(&[
+            ("field `A.legacy` removed", None),
+            ("field `A.nick` removed", Some("email")),
+            ("field `A.rate` removed", Some("stars")),
+            ("field `A.city` removed", None),
+        ])
+    );
+}
+
+#[test]
+fn a_parameter_rename_is_suggested_only_for_the_same_type_give_or_take_optionality() {
+    let old = "object A {\n  name: String\n  fn go(legacy: Bytes, by: String, at: Int)\n}\n";
+    let new =
+        "object A {\n  name: String\n  fn go(reason: String?, email: String, count: Int?)\n}\n";
+    assert_eq!(
+        suggested_renames(old, new),
+        renames(&[
+            ("parameter `legacy` removed from `A.go`", None),
+            ("parameter `by` removed from `A.go`", Some("email")),
+            ("parameter `at` removed from `A.go`", Some("count")),
+        ])
+    );
+}
+
+#[test]
+fn a_method_rename_is_suggested_only_for_the_same_signature() {
+    let old = "object A {\n  name: String\n  fn reserve(nights: Int) -> Bool\n  fn cancel(nights: Int)\n}\n";
+    let new =
+        "object A {\n  name: String\n  fn drop(reason: String)\n  fn book(count: Int) -> Bool\n}\n";
+    assert_eq!(
+        suggested_renames(old, new),
+        renames(&[
+            ("method `A.reserve` removed", Some("book")),
+            ("method `A.cancel` removed", None),
+        ])
+    );
+}
+
+#[test]
+fn a_variant_rename_is_suggested_only_for_one_removed_and_one_added() {
+    let old = "object A {\n  one: One\n  two: Two\n}\nenum One { A, B }\nenum Two { A, B, C }\n";
+    let new = "object A {\n  one: One\n  two: Two\n}\nenum One { A, Z }\nenum Two { A, Y, Z }\n";
+    assert_eq!(
+        suggested_renames(old, new),
+        renames(&[
+            ("variant `One.B` removed", Some("Z")),
+            ("variant `Two.B` removed", None),
+            ("variant `Two.C` removed", None),
+        ])
+    );
+}
+
+#[test]
+fn a_type_rename_is_suggested_only_for_one_removed_and_one_added_of_its_kind() {
+    let old = "object Guest { name: String }\nstruct Point { x: Int }\nenum Tone { Warm }\nenum Mood { Calm }\n";
+    let new = "object Visitor { name: String }\nstruct Spot { x: Int }\nstruct Area { x: Int }\nenum Color { Warm }\nenum Feel { Calm }\n";
+    assert_eq!(
+        suggested_renames(old, new),
+        renames(&[
+            ("object `Guest` removed", Some("Visitor")),
+            ("struct `Point` removed", None),
+            ("enum `Tone` removed", None),
+            ("enum `Mood` removed", None),
+        ])
     );
 }

@@ -5,7 +5,11 @@
 //!   `<case>.methods.mmd` and `<case>.methods.dot`. `tests/golden/graph/` also holds the
 //!   inputs written for these tests alone.
 //! - Every relationship of a schema, worked out here from its IR, is one edge of each
-//!   format, whichever side it is read from.
+//!   format, whichever side it is read from; so is every reference held by a struct or
+//!   error that is drawn.
+//! - No Mermaid diagram trips its parser: one without objects still has a statement, the
+//!   word `direction` never appears as it is, and no method shows `raises` as its return
+//!   type.
 //! - The Mermaid diagram in docs/guide.md is the blessed one of the hotel.
 //!
 //! `NUBES_BLESS=1 cargo test -p nubesc --test graph` rewrites the expected files and the
@@ -43,6 +47,13 @@ const CASES: &[(&str, &str, bool)] = &[
         false,
     ),
     ("quoting", "tests/golden/graph/quoting.nubes", true),
+    ("no_objects", "tests/golden/graph/no_objects.nubes", false),
+    ("direction", "tests/golden/graph/direction.nubes", false),
+    (
+        "struct_references",
+        "tests/golden/graph/struct_references.nubes",
+        true,
+    ),
 ];
 
 const GUIDE: &str = "docs/guide.md";
@@ -226,8 +237,9 @@ fn help_names_the_formats() {
 type Side = (String, String);
 
 /// The relationships of `schema`, each as the set of its sides: a one-to-many or
-/// many-to-many pair has two (one when a list is its own inverse), a reference one.
-fn relationships(schema: &Schema) -> Vec<BTreeSet<Side>> {
+/// many-to-many pair has two (one when a list is its own inverse), a reference one. The
+/// references of a struct or error count when `drawn` says its box is drawn.
+fn relationships(schema: &Schema, drawn: impl Fn(&str) -> bool) -> Vec<BTreeSet<Side>> {
     let side = |at: FieldRef| (schema[at.object].name.clone(), schema[at].name.clone());
     let mut found: Vec<BTreeSet<Side>> = Vec::new();
     for (object_index, object) in schema.objects.iter().enumerate() {
@@ -248,6 +260,16 @@ fn relationships(schema: &Schema) -> Vec<BTreeSet<Side>> {
             if !found.contains(&sides) {
                 found.push(sides);
             }
+        }
+    }
+    let holders = schema
+        .structs
+        .iter()
+        .map(|item| (&item.name, &item.fields))
+        .chain(schema.errors.iter().map(|item| (&item.name, &item.fields)));
+    for (name, fields) in holders.filter(|(name, _)| drawn(name)) {
+        for field in fields.iter().filter(|field| mentions_object(&field.ty)) {
+            found.push([(name.clone(), field.name.clone())].into());
         }
     }
     found
@@ -271,8 +293,13 @@ fn sides(tail: &str, head: &str, label: &str) -> BTreeSet<Side> {
 }
 
 /// A Mermaid class id as the type's name: `` `@note` `` is `note`.
-fn mermaid_name(id: &str) -> &str {
-    id.trim_matches('`').trim_start_matches('@')
+fn mermaid_name(id: &str) -> String {
+    mermaid_plain(id.trim_matches('`').trim_start_matches('@'))
+}
+
+/// Text as Mermaid shows it, for the entity codes names and labels can hold.
+fn mermaid_plain(text: &str) -> String {
+    text.replace("#100;", "d")
 }
 
 /// The edges of a Mermaid diagram: `City "1" -- "*" Hotel : hotels / city`.
@@ -285,7 +312,7 @@ fn mermaid_edges(diagram: &str) -> Vec<BTreeSet<Side>> {
             let words: Vec<&str> = ends.split_whitespace().collect();
             let tail = mermaid_name(words[0]);
             let head = mermaid_name(words[words.len() - 1]);
-            sides(tail, head, label)
+            sides(&tail, &head, &mermaid_plain(label))
         })
         .collect()
 }
@@ -326,19 +353,142 @@ fn assert_each_once(
     );
 }
 
+/// True when the DOT diagram draws a box for the type `name`.
+fn dot_draws(dot: &str, name: &str) -> bool {
+    dot.contains(&format!("    \"{name}\" [label=<"))
+}
+
 #[test]
 fn every_relationship_is_one_edge_in_both_formats() {
-    for &(case, input, _) in CASES {
-        let expected = relationships(&schema(input));
-        let mermaid = mermaid_edges(&graph(input, &[]));
-        let dot = dot_edges(&graph(input, &["--format", "dot"]));
-        assert_each_once(case, "mermaid", &expected, &mermaid);
-        assert_each_once(case, "dot", &expected, &dot);
+    for &(case, input, methods) in CASES {
+        let mut flag_sets = vec![vec![]];
+        if methods {
+            flag_sets.push(vec!["--methods"]);
+        }
+        for flags in flag_sets {
+            let dot_flags = [&flags[..], &["--format", "dot"]].concat();
+            let dot = graph(input, &dot_flags);
+            let expected = relationships(&schema(input), |name| dot_draws(&dot, name));
+            let mermaid = mermaid_edges(&graph(input, &flags));
+            let case = format!("{case} {}", flags.join(" "));
+            assert_each_once(&case, "mermaid", &expected, &mermaid);
+            assert_each_once(&case, "dot", &expected, &dot_edges(&dot));
+        }
     }
     // The hotel has four pairs, each with a list on one side and a reference or list back.
-    let hotel = relationships(&schema("examples/hotel.nubes"));
+    let hotel = relationships(&schema("examples/hotel.nubes"), |_| false);
     assert_eq!(hotel.len(), 4);
     assert!(hotel.iter().all(|sides| sides.len() == 2));
+}
+
+#[test]
+fn references_held_by_drawn_structs_and_errors_are_edges() {
+    let input = "tests/golden/graph/struct_references.nubes";
+    let plain = graph(input, &[]);
+    for edge in [
+        "Loc --> \"1\" Node : near",
+        "Loc --> \"*\" Node : far",
+        "Loc --> \"*\" Node : byName",
+        "Inner --> \"0..1\" Node : back",
+    ] {
+        assert!(plain.contains(edge), "no `{edge}` in:\n{plain}");
+    }
+    // Neither `Unused` nor what only methods use is drawn, nor are their references.
+    for name in ["Unused", "Args", "Lost"] {
+        assert!(!plain.contains(name), "`{name}` drawn in:\n{plain}");
+    }
+    let with = graph(input, &["--methods"]);
+    for edge in ["Args --> \"1\" Node : to", "Lost --> \"1\" Node : at"] {
+        assert!(with.contains(edge), "no `{edge}` in:\n{with}");
+    }
+    assert!(!with.contains("Unused"), "{with}");
+}
+
+// ---------------------------------------------------------------------------------------
+// What Mermaid's parser would misread
+// ---------------------------------------------------------------------------------------
+
+/// Every Mermaid diagram of the cases, with the flags that draw it.
+fn mermaid_diagrams() -> Vec<(String, String)> {
+    expected_files()
+        .into_iter()
+        .filter(|(name, ..)| name.ends_with(".mmd"))
+        .map(|(name, input, flags)| (name, graph(input, &flags)))
+        .collect()
+}
+
+#[test]
+fn a_schema_without_objects_draws_a_note() {
+    let diagram = graph("tests/golden/graph/no_objects.nubes", &[]);
+    // Mermaid's grammar wants a statement after `classDiagram`.
+    assert_eq!(
+        diagram,
+        "classDiagram\n    note \"the schema declares no object types\"\n"
+    );
+    let dot = graph("tests/golden/graph/no_objects.nubes", &["--format", "dot"]);
+    assert!(dot.starts_with("digraph schema {\n"), "{dot}");
+    assert!(!dot.contains("label=<"), "{dot}");
+    assert!(
+        dot.contains("label=\"the schema declares no object types\"];\n"),
+        "{dot}"
+    );
+}
+
+/// Mermaid's lexer reads `.*direction\s+TB[^\n]*` (and `BT`, `RL`, `LR`) as a `direction`
+/// statement before anything else, across line ends; the word never appears as it is.
+#[test]
+fn no_mermaid_diagram_holds_the_word_direction() {
+    for (name, diagram) in mermaid_diagrams() {
+        assert!(
+            !diagram.contains("direction"),
+            "{name}: `direction` in:\n{diagram}"
+        );
+    }
+    // Each edge whose line ends in the word is followed by one starting with `BT`, `LR`
+    // or `TB`; all six are there.
+    let diagram = graph("tests/golden/graph/direction.nubes", &[]);
+    let edges = mermaid_edges(&diagram);
+    assert_eq!(edges.len(), 6, "{diagram}");
+    assert!(
+        diagram.contains("    BTree --> \"0..1\" Street : #100;irection\n    BTree --> "),
+        "{diagram}"
+    );
+}
+
+/// What Mermaid takes for a method's return type: the text after the last `)` (its
+/// pattern is `(.+)\((.*)\)([\s$*])?(.*)`), shown after a colon.
+fn mermaid_return_type(method: &str) -> Option<&str> {
+    let open = method.rfind('(')?;
+    let close = method.rfind(')').filter(|close| *close > open)?;
+    Some(method[close + 1..].trim())
+}
+
+#[test]
+fn no_mermaid_method_shows_raises_as_its_return_type() {
+    let mut checked = 0;
+    for (name, diagram) in mermaid_diagrams() {
+        for line in diagram.lines().filter(|line| line.starts_with("        ")) {
+            let Some(returns) = mermaid_return_type(line.trim()) else {
+                continue;
+            };
+            checked += 1;
+            assert!(
+                !returns.starts_with("raises"),
+                "{name}: Mermaid shows `{}` as returning `{returns}`",
+                line.trim()
+            );
+        }
+    }
+    assert!(checked > 10, "only {checked} methods checked");
+    let methods = graph("tests/golden/pass/methods.nubes", &["--methods"]);
+    assert!(
+        methods.contains("        close() raises(Closed)\n"),
+        "{methods}"
+    );
+    assert!(
+        methods.contains("        transfer(room: Room, to: Hotel) raises(Closed, SoldOut)\n"),
+        "{methods}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ pub(super) struct DiffArgs {
     new: PathBuf,
 
     /// Print the changes as one JSON array on standard output instead of the report.
+    ///
+    /// When OLD or NEW has errors, standard output stays empty (not `[]`, which would mean
+    /// no changes): the diagnostics go to standard error, as `check` prints them, and the
+    /// exit status is 1. A file that cannot be read also leaves it empty, with status 2.
     #[arg(long)]
     json: bool,
 

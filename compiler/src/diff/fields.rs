@@ -119,11 +119,7 @@ pub fn compare(holder: &Holder, sides: &Sides<'_>, out: &mut Vec<Change>) {
         .filter(|old| !sides.new.iter().any(|new| new.name == old.name))
         .collect();
     let renamed = renames::candidates(&removed, &added, |old, new| {
-        if sides.old_shape(old) == sides.new_shape(new) {
-            2
-        } else {
-            1
-        }
+        renames::type_likeness(&sides.old_shape(old), &sides.new_shape(new))
     });
     for (field, candidate) in removed.iter().zip(renamed) {
         let note = candidate.map(|index| {

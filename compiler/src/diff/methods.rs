@@ -40,11 +40,7 @@ pub fn compare(versions: &Versions<'_>, old: &Object, new: &Object, out: &mut Ve
         .filter(|method| !new.methods.iter().any(|other| other.name == method.name))
         .collect();
     let renamed = renames::candidates(&removed, &added, |before, after| {
-        if signature(versions.old, before) == signature(versions.new, after) {
-            2
-        } else {
-            1
-        }
+        u8::from(signature(versions.old, before) == signature(versions.new, after))
     });
     for (method, candidate) in removed.iter().zip(renamed) {
         let note = candidate.map(|index| {
@@ -287,11 +283,7 @@ fn compare_params(
         .filter(|param| !new.params.iter().any(|other| other.name == param.name))
         .collect();
     let renamed = renames::candidates(&removed, &added, |before, after| {
-        if params.old_shape(before) == params.new_shape(after) {
-            2
-        } else {
-            1
-        }
+        renames::type_likeness(&params.old_shape(before), &params.new_shape(after))
     });
     for (param, candidate) in removed.iter().zip(renamed) {
         let note = candidate.map(|index| {

@@ -53,9 +53,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         .iter()
         .filter(|decl| !new_decls.iter().any(|other| other.name() == decl.name()))
         .collect();
-    let renamed = renames::candidates(&removed, &added, |old, new| {
-        u8::from(old.kind() == new.kind())
-    });
+    let renamed = renames::sole(&removed, &added, |decl| decl.kind(), |decl| decl.kind());
     for (decl, candidate) in removed.iter().zip(renamed) {
         let note = candidate.map(|index| {
             let new = added[index];
@@ -266,7 +264,7 @@ fn compare_enums(versions: &Versions<'_>, old: &Enum, new: &Enum, out: &mut Vec<
         .iter()
         .filter(|variant| !new.variants.iter().any(|other| other.name == variant.name))
         .collect();
-    let renamed = renames::candidates(&removed, &added, |_, _| 1);
+    let renamed = renames::sole(&removed, &added, |_| (), |_| ());
     for (variant, candidate) in removed.iter().zip(renamed) {
         let note = candidate.map(|index| {
             let lost = format!("values `{}` are not carried over", variant.name);
