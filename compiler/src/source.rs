@@ -120,13 +120,33 @@ impl SourceMap {
             .unwrap_or("")
     }
 
-    /// The 1-based line and column (in characters) where `span` starts.
+    /// The 1-based line and column (in characters) where `span` starts. A byte order mark
+    /// at the start of the file is not a character of the first line, as editors show it.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
         let text = &self.file(span.file).text;
         let before = text.get(..span.start as usize).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        let line_before = &before[line_start..];
+        let line_before = if line_start == 0 {
+            line_before.strip_prefix('\u{FEFF}').unwrap_or(line_before)
+        } else {
+            line_before
+        };
+        (line, line_before.chars().count() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_and_not_a_byte_order_mark() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("a.nubes", "\u{FEFF}é x\ny", false);
+        // `x` is byte 6 (3 for the mark, 2 for `é`, 1 for the space).
+        assert_eq!(sources.line_col(Span::new(file, 6, 7)), (1, 3));
+        assert_eq!(sources.line_col(Span::new(file, 8, 9)), (2, 1));
     }
 }
