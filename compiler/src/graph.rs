@@ -22,7 +22,7 @@
 //!
 //! Mermaid's class-diagram parser has traps the Mermaid writer steps around: a diagram
 //! needs at least one statement (a schema without objects gets a note saying so), some
-//! words are keywords wherever they stand (names are quoted, see [`mermaid_id`]), the
+//! words are keywords wherever they stand (names are quoted, see `mermaid_id`), the
 //! word `direction` starts a statement that can swallow the next line (it is always
 //! written with an entity code), and whatever follows a method's parameters is shown as
 //! its return type (a method without one lists its errors as `raises(E)`).
