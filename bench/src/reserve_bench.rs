@@ -19,7 +19,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotel_app::dates::date_from_days;
 use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::{reservation, room, user};
@@ -35,10 +34,12 @@ const ROOMS: usize = 10;
 /// The default number of calls per row.
 const DEFAULT_CALLS: usize = 400;
 
-/// The night `n` nights after 2027-01-01, as `YYYY-MM-DD`.
-fn night(n: usize) -> String {
-    // 2027-01-01 is day 20,819 of the Unix epoch.
-    date_from_days(20_819 + n as i64)
+/// The night `n` nights after 2027-01-01.
+fn night(n: usize) -> hotel_model::Date {
+    let days = i64::try_from(n).expect("a benchmark has far fewer nights than i64::MAX");
+    nubes_runtime::jiff::civil::date(2027, 1, 1)
+        .checked_add(nubes_runtime::jiff::ToSpan::days(days))
+        .expect("the nights of the benchmark lie well inside jiff's range of dates")
 }
 
 /// What one row measured.
@@ -97,7 +98,7 @@ async fn rooms_with(
                 room: room.id.clone(),
                 check_in: night(2 * n),
                 check_out: night(2 * n + 1),
-                created_at: "2026-12-01T00:00:00Z".into(),
+                created_at: nubes_runtime::jiff::Timestamp::UNIX_EPOCH,
             };
             client.reservations().create(init).await?;
         }

@@ -77,7 +77,11 @@ async fn seed(client: &Client) -> Result<Dataset, BoxError> {
     let first_room = hotels[0].1[0].1[0].clone();
     client
         .room(first_room.as_str())
-        .reserve(users[1].as_str(), "2027-03-01", "2027-03-04")
+        .reserve(
+            users[1].as_str(),
+            nubes_runtime::jiff::civil::date(2027, 3, 1),
+            nubes_runtime::jiff::civil::date(2027, 3, 4),
+        )
         .await?;
     Ok(Dataset { hotels, users })
 }
@@ -307,7 +311,7 @@ const READ_ONLY: [&str; 5] = [
 /// refused by the tombstone, which it then writes over. `reserve` presumes its guest
 /// exists and checks it in its commit; a refused `Overlap` takes three when it comes
 /// after a missing guest, which turns the presumption off for a while.
-const ROUND_TRIPS: [&str; 32] = [
+const ROUND_TRIPS: [&str; 33] = [
     "DeleteUser Done (first): 3 / 2",
     "DeleteUser Refused(NotFound(User)): 1 / 1",
     "GetHotels Hotels (first): 2 / 2",
@@ -335,6 +339,7 @@ const ROUND_TRIPS: [&str; 32] = [
     "Reserve Refused(NotFound(User)): 3 / 2",
     "Reserve Refused(Overlap): 2 / 2",
     "Reserve Refused(Overlap): 3 / 2",
+    "Reserve Refused(Validation): 0 / 0",
     "Reserve Reserved (first): 3 / 2",
     "Reserve Reserved: 2 / 2",
     "SetRate Done (first): 1 / 1",

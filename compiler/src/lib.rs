@@ -20,6 +20,7 @@ pub mod render;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
+pub mod time_literal;
 
 use std::path::Path;
 

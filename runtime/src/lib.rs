@@ -33,10 +33,14 @@ pub use invocation::{Invocation, InvocationId, ObjectRef};
 pub use request::{Call, Reply, Request};
 pub use schema::{ObjectType, Relation, Schema};
 pub use store::{Item, Store};
-pub use transport::{InProcess, RetryPolicy, Transport};
+pub use transport::{Delivery, InProcess, RetryPolicy, Transport};
 
 /// Re-exported for generated code, so it needs no dependency of its own.
 pub use async_trait;
+/// The date and time types of generated models: a schema's `Date` is
+/// [`jiff::civil::Date`] and its `Timestamp` is [`jiff::Timestamp`]. Re-exported so that
+/// generated code and applications use the same version.
+pub use jiff;
 /// Re-exported for generated code, so it needs no dependency of its own.
 pub use serde_json;
 

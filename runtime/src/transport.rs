@@ -9,8 +9,11 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::executor::Runtime;
 use crate::request::Request;
+
+mod in_process;
+
+pub use in_process::{Delivery, InProcess};
 
 /// Carries requests to the handlers and brings back their answers.
 #[async_trait]
@@ -18,37 +21,6 @@ pub trait Transport: Send + Sync {
     /// Sends one request once. A failure that may have been applied (a timeout, a crash)
     /// is [`Error::Unavailable`]: the caller may retry with the same request.
     async fn send(&self, request: &Request) -> Result<Value, Error>;
-}
-
-/// Runs the handlers in this process: the embedded default.
-#[derive(Clone)]
-pub struct InProcess {
-    runtime: Runtime,
-}
-
-impl InProcess {
-    /// A transport that hands requests to `runtime`.
-    pub fn new(runtime: Runtime) -> Self {
-        InProcess { runtime }
-    }
-
-    /// The runtime behind it (to create tables, run the outbox …).
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
-    }
-
-    /// This transport, once the tables of its schema exist (created if missing).
-    pub async fn with_tables(self) -> Result<Self, Error> {
-        self.runtime.ensure_tables().await?;
-        Ok(self)
-    }
-}
-
-#[async_trait]
-impl Transport for InProcess {
-    async fn send(&self, request: &Request) -> Result<Value, Error> {
-        self.runtime.handle(request).await
-    }
 }
 
 /// How often and how patiently a client retries a call that may not have arrived.

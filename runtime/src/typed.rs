@@ -12,9 +12,55 @@ use crate::error::Error;
 use crate::executor::{typed_members, Ctx};
 use crate::store::Item;
 
-/// Reads `value` as a `T`; `what` names it in the error (`arguments of Room.reserve`).
+/// Reads `value` as a `T`; `what` names it in the error (`arguments of Room.reserve`),
+/// which also says where in the value the problem is and what is there.
 pub fn decode<T: DeserializeOwned>(what: impl Display, value: Value) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|error| Error::validation(format!("{what}: {error}")))
+    read(&what, &value)
+}
+
+/// Reads `value` as a `T`. On failure, reads it again tracking the path, so the error
+/// names the member that does not fit (`checkIn`, `rooms[2].kind`) and shows its value.
+fn read<T: DeserializeOwned>(what: &impl Display, value: &Value) -> Result<T, Error> {
+    T::deserialize(value).map_err(|error| {
+        let located = match serde_path_to_error::deserialize::<_, T>(value) {
+            Err(located) => located,
+            Ok(_) => return Error::validation(format!("{what}: {error}")),
+        };
+        let path = located.path();
+        if path.iter().next().is_none() {
+            // A whole object or list is not worth quoting; a lone value is.
+            let shown = match value {
+                Value::Object(_) | Value::Array(_) => String::new(),
+                scalar => format!(" = {}", short(scalar)),
+            };
+            return Error::validation(format!("{what}{shown}: {}", located.inner()));
+        }
+        let shown = value_at(value, path)
+            .map(|found| format!(" = {}", short(found)))
+            .unwrap_or_default();
+        Error::validation(format!("{what}: `{path}`{shown}: {}", located.inner()))
+    })
+}
+
+/// The part of `value` at `path`, if it is there.
+fn value_at<'a>(value: &'a Value, path: &serde_path_to_error::Path) -> Option<&'a Value> {
+    path.iter().try_fold(value, |value, segment| match segment {
+        serde_path_to_error::Segment::Map { key } => value.get(key),
+        serde_path_to_error::Segment::Seq { index } => value.get(index),
+        serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
+            Some(value)
+        }
+    })
+}
+
+/// A value as JSON, cut short when long (an error message quotes it).
+fn short(value: &Value) -> String {
+    const LONGEST: usize = 80;
+    let text = value.to_string();
+    match text.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
 }
 
 /// Reads a method's arguments: a JSON object by parameter name, where a missing (`null`)
@@ -31,12 +77,11 @@ pub fn decode_args<T: DeserializeOwned>(what: impl Display, args: Value) -> Resu
 /// Checks that `args` decode as a `T` (`null` as no arguments), without keeping them:
 /// what a handler does before a call reads or writes anything.
 pub fn check_args<T: DeserializeOwned>(what: impl Display, args: &Value) -> Result<(), Error> {
-    let result = if args.is_null() {
-        T::deserialize(&Value::Object(Item::new())).map(drop)
+    if args.is_null() {
+        read::<T>(&what, &Value::Object(Item::new())).map(drop)
     } else {
-        T::deserialize(args).map(drop)
-    };
-    result.map_err(|error| Error::validation(format!("{what}: {error}")))
+        read::<T>(&what, args).map(drop)
+    }
 }
 
 /// Writes `value` as JSON (arguments, results); `what` names it in the error.

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotel_app::dates::date_from_days;
 use hotel_client::Client;
 use hotel_model::{city, hotel, room, user, GeoPoint};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -83,9 +82,11 @@ pub fn password(n: usize) -> String {
     format!("secret-{n}")
 }
 
-/// The night `n` days after the first seeded night, as `YYYY-MM-DD`.
-pub fn night(n: i64) -> String {
-    date_from_days(FIRST_NIGHT + n)
+/// The night `n` days after the first seeded night.
+pub fn night(n: i64) -> hotel_model::Date {
+    nubes_runtime::jiff::civil::date(1970, 1, 1)
+        .checked_add(nubes_runtime::jiff::ToSpan::days(FIRST_NIGHT + n))
+        .expect("the nights of the benchmark lie well inside jiff's range of dates")
 }
 
 /// What seeding took.

@@ -73,9 +73,17 @@ impl Tasks for ExactlyOnce {
                 check_in,
                 check_out,
             } => {
+                // The typed client carries dates only: text that is not one is what the
+                // handlers refuse as a validation error before reading anything.
+                let (Ok(check_in), Ok(check_out)) = (
+                    check_in.parse::<hotel_model::Date>(),
+                    check_out.parse::<hotel_model::Date>(),
+                ) else {
+                    return Ok(Answer::Refused("Validation".into()));
+                };
                 let reserved = client
                     .room(room.as_str())
-                    .reserve(guest.as_str(), check_in.as_str(), check_out.as_str())
+                    .reserve(guest.as_str(), check_in, check_out)
                     .await;
                 return match reserved {
                     Ok(_) => Ok(Answer::Reserved),
@@ -109,7 +117,8 @@ impl Tasks for ExactlyOnce {
             Call::GetUserReservations { email } => {
                 client.user(email.as_str()).reservations().await.map(|all| {
                     reservations_answer(
-                        all.into_iter().map(|r| (r.room.0, r.check_in, r.check_out)),
+                        all.into_iter()
+                            .map(|r| (r.room.0, r.check_in.to_string(), r.check_out.to_string())),
                     )
                 })
             }

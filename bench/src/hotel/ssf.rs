@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use hotel_app::{by_name, constant_time_eq, dates, geo};
+use hotel_app::{by_name, constant_time_eq, geo};
+use hotel_model::Date;
 use hotel_model::{GeoPoint, Hotel};
 use nubes_runtime::layout::OBJECT_SK;
 use nubes_runtime::store::{
@@ -213,23 +214,27 @@ impl Ssf {
         check_in: &str,
         check_out: &str,
     ) -> Result<Answer, BoxError> {
+        // Arguments that are not dates are refused before anything is read.
+        let (Ok(arrival), Ok(departure)) = (check_in.parse::<Date>(), check_out.parse::<Date>())
+        else {
+            return Ok(refused("Validation"));
+        };
         // The room and its reservations in one query of its partition.
         let (room_item, edges) = self.object_with_edges("Room", room, "reservations").await?;
         if room_item.is_none() {
             return Ok(refused("NotFound(Room)"));
         }
-        let valid = dates::is_valid_date(check_in)
-            && dates::is_valid_date(check_out)
-            && check_in < check_out;
-        if !valid {
+        if arrival >= departure {
             return Ok(refused("InvalidDates"));
         }
+        // Stored dates are `YYYY-MM-DD`, which compare as dates when compared as text.
+        let (check_in, check_out) = (arrival.to_string(), departure.to_string());
         let booked = self.reservations_of(edges).await?;
         let overlaps = booked.iter().any(|r| {
             let (Some(r_in), Some(r_out)) = (text(r, "checkIn"), text(r, "checkOut")) else {
                 return false;
             };
-            dates::stays_overlap(r_in, r_out, check_in, check_out)
+            r_in < check_out.as_str() && check_in.as_str() < r_out
         });
         if overlaps {
             // An unknown guest is refused before an overlap, as the application does.
@@ -237,15 +242,12 @@ impl Ssf {
             return Ok(refused(if known { "Overlap" } else { "NotFound(User)" }));
         }
         let id = uuid::Uuid::now_v7().to_string();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis() as u64);
         let reservation = fields(json!({
             "id": id,
             "room": room,
             "checkIn": check_in,
             "checkOut": check_out,
-            "createdAt": dates::rfc3339_from_millis(now),
+            "createdAt": nubes_runtime::jiff::Timestamp::now().to_string(),
         }));
         let with_copy = fields(json!({ "to": id, COPY: reservation }));
         let put = |key: Key, item: Item| WriteOp::Put {

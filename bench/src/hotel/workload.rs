@@ -229,8 +229,8 @@ impl Workload {
                 Call::Reserve {
                     room: self.some(rng, &data.rooms).to_string(),
                     guest: self.some(rng, &data.users).to_string(),
-                    check_in: super::dataset::night(first),
-                    check_out: super::dataset::night(first + nights),
+                    check_in: super::dataset::night(first).to_string(),
+                    check_out: super::dataset::night(first + nights).to_string(),
                 }
             }
             Task::RecommendByLocation => Call::RecommendByLocation {

@@ -274,10 +274,13 @@ fn fits(checker: &Checker<'_>, ty: &Type, value: &DefaultValue<'_>) -> Result<()
     };
     match (ty, value) {
         (Type::Optional(inner), _) => fits(checker, inner, value),
-        (
-            Type::String | Type::Timestamp | Type::Date,
-            DefaultValue::Literal(Literal::String(_)),
-        )
+        (Type::Date, DefaultValue::Literal(Literal::String(text))) => {
+            crate::time_literal::date(text).map(drop)
+        }
+        (Type::Timestamp, DefaultValue::Literal(Literal::String(text))) => {
+            crate::time_literal::timestamp(text).map(drop)
+        }
+        (Type::String, DefaultValue::Literal(Literal::String(_)))
         | (Type::Int, DefaultValue::Literal(Literal::Int(_)))
         | (Type::Float, DefaultValue::Literal(Literal::Float(_) | Literal::Int(_)))
         | (Type::Bool, DefaultValue::Literal(Literal::Bool(_))) => Ok(()),

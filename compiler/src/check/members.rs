@@ -368,7 +368,7 @@ type GeneratedClash = (Ident, String, Span);
 fn generated_members(info: &DeclInfo<'_>) -> (HashMap<String, Generated>, Vec<GeneratedClash>) {
     let mut generated = HashMap::new();
     let mut clashes: Vec<GeneratedClash> = Vec::new();
-    for name in ["create", "load", "exists", "delete"]
+    for name in ["create", "load", "exists", "delete", "later"]
         .into_iter()
         .chain(RUST_TRAIT_METHODS)
     {

@@ -118,6 +118,7 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
             }
         }
     });
+    let later = later_calls(types, object);
     // A fresh id needs no read to know it is free: `create_fresh` skips it.
     let (into_state, new_id, create) = if object.has_implicit_id() {
         (
@@ -161,6 +162,8 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
             #(#calls)*
         }
 
+        #later
+
         impl Init {
             #[doc = #new_id]
             pub async fn create(self, ctx: &mut ::nubes_runtime::Ctx) -> ::std::result::Result<Id, ::nubes_runtime::Error> {
@@ -170,6 +173,63 @@ pub fn ctx_access(types: &Types, object: &ObjectView) -> TokenStream {
                 ctx.#create(#type_name, &id.0, fields).await?;
                 ::std::result::Result::Ok(id)
             }
+        }
+    }
+}
+
+/// `Id::later` and the `Later` handle: a typed form of each mutating method that queues
+/// the call through the outbox instead of running it inline. Nothing when the object has
+/// no mutating method (a read-only call that nobody waits for would do nothing).
+fn later_calls(types: &Types, object: &ObjectView) -> TokenStream {
+    let type_name = object.name();
+    let queued: Vec<TokenStream> = object
+        .methods()
+        .filter(|method| !method.readonly)
+        .map(|method| {
+            let name = naming::value_ident(&method.name);
+            let args_type = naming::method_type(&method.name, "Args");
+            let signature = signature(types, method);
+            let ctx = &signature.ctx;
+            let params = signature.params.iter().map(|(name, ty)| quote!(#name: #ty));
+            let names = signature.params.iter().map(|(name, _)| name);
+            let wire = &method.name;
+            let what_args = format!("the arguments of `{type_name}.{wire}`");
+            let doc = format!(
+                " Queues `{type_name}.{wire}`: it runs after this invocation commits, exactly once, and its result or error is not returned here."
+            );
+            let allow = allow_many_arguments(signature.params.len() + 2);
+            quote! {
+                #[doc = #doc]
+                #allow
+                pub fn #name(&self, #ctx: &mut ::nubes_runtime::Ctx, #(#params),*) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+                    let args = #args_type { #(#names),* };
+                    let args = ::nubes_runtime::typed::encode(#what_args, &args)?;
+                    #ctx.send(#type_name, &self.0.0, #wire, args)
+                }
+            }
+        })
+        .collect();
+    if queued.is_empty() {
+        return TokenStream::new();
+    }
+    let doc_later = format!(
+        " The methods of this `{type_name}` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once."
+    );
+    let doc_handle = format!(" Asynchronous calls to one `{type_name}`, from [`Id::later`].");
+    quote! {
+        impl Id {
+            #[doc = #doc_later]
+            pub fn later(&self) -> Later<'_> {
+                Later(self)
+            }
+        }
+
+        #[doc = #doc_handle]
+        #[derive(Debug, Clone, Copy)]
+        pub struct Later<'a>(&'a Id);
+
+        impl Later<'_> {
+            #(#queued)*
         }
     }
 }

@@ -45,20 +45,22 @@ pub fn lib(schema: &Schema, app: &str) -> TokenStream {
     }
 }
 
-/// `Timestamp` and `Date`, when the schema uses them: RFC 3339 / ISO 8601 text.
+/// `Timestamp` and `Date`, when the schema uses them: jiff's types, re-exported by the
+/// runtime. On the wire and in the store they are RFC 3339 / ISO 8601 text, checked
+/// wherever a value is read.
 fn time_aliases(schema: &Schema) -> TokenStream {
     let uses = |wanted: Type| view::all_types(schema).any(|ty| types::mentions(ty, &wanted));
     let mut out = TokenStream::new();
     if uses(Type::Timestamp) {
         out.extend(quote! {
-            /// An instant in UTC as RFC 3339 text, such as `2026-11-28T06:28:30Z`.
-            pub type Timestamp = ::std::string::String;
+            /// An instant, written in UTC as RFC 3339 text such as `2026-11-28T06:28:30Z`.
+            pub type Timestamp = ::nubes_runtime::jiff::Timestamp;
         });
     }
     if uses(Type::Date) {
         out.extend(quote! {
-            /// A calendar date as ISO 8601 text, such as `2026-11-28`; dates compare as text.
-            pub type Date = ::std::string::String;
+            /// A calendar date, written as ISO 8601 text such as `2026-11-28`.
+            pub type Date = ::nubes_runtime::jiff::civil::Date;
         });
     }
     out

@@ -109,6 +109,18 @@ impl<'a> Types<'a> {
                 let variant = naming::variant_ident(text);
                 quote!(#model::#enumeration::#variant)
             }
+            (Literal::String(text), Type::Date) => {
+                let model = &self.model;
+                // The checker accepted the literal, so it parses.
+                let (year, month, day) = crate::time_literal::date(text).unwrap_or_default();
+                quote!(#model::Date::constant(#year, #month, #day))
+            }
+            (Literal::String(text), Type::Timestamp) => {
+                let model = &self.model;
+                let (second, nanosecond) = crate::time_literal::timestamp(text).unwrap_or_default();
+                let second = number(&format!("{second}i64"));
+                quote!(#model::Timestamp::constant(#second, #nanosecond))
+            }
             (Literal::String(text), _) => quote!(::std::string::String::from(#text)),
             (Literal::Int(n), Type::Float) => number(&format!("{:?}f64", *n as f64)),
             (Literal::Int(n), _) => number(&format!("{n}i64")),

@@ -20,13 +20,12 @@
 //! # Ok(()) }
 //! ```
 
-pub mod dates;
 pub mod geo;
 
 use std::cmp::Ordering;
 
 use hotel_model::{city, reservation, room, user, City, GeoPoint, Hotel, Reservation, Room, User};
-use hotel_model::{InvalidDates, Overlap};
+use hotel_model::{Date, InvalidDates, Overlap};
 use nubes_runtime::{Ctx, Error};
 
 /// The hotel application's methods. Stateless: all state lives in the store and is
@@ -86,8 +85,9 @@ impl city::Methods for HotelApp {
 impl room::Methods for HotelApp {
     /// Books the room for `guest` for the nights `[check_in, check_out)`.
     ///
-    /// Fails with `InvalidDates` when a date is not a real `YYYY-MM-DD` date or
-    /// `check_out` is not after `check_in`; with `NotFound` when the guest does not
+    /// Fails with `InvalidDates` when `check_out` is not after `check_in` (text that is
+    /// not a real date never gets here: it is refused as a `Validation` error when the
+    /// arguments are read); with `NotFound` when the guest does not
     /// exist; with `Overlap` (naming the earliest reservation in the way) when the room
     /// is already booked for one of those nights. Otherwise creates the `Reservation`
     /// (stamped with the current UTC time), puts the guest on it and returns its id —
@@ -97,10 +97,10 @@ impl room::Methods for HotelApp {
         this: &mut Room,
         ctx: &mut Ctx,
         guest: user::Id,
-        check_in: hotel_model::Date,
-        check_out: hotel_model::Date,
+        check_in: Date,
+        check_out: Date,
     ) -> Result<reservation::Id, room::ReserveError> {
-        if !is_valid_stay(&check_in, &check_out) {
+        if !is_valid_stay(check_in, check_out) {
             return Err(InvalidDates {
                 check_in,
                 check_out,
@@ -112,7 +112,7 @@ impl room::Methods for HotelApp {
         }
         let room = this.id();
         let booked = room.reservations(ctx).await?;
-        if let Some(existing) = first_overlap(&booked, &check_in, &check_out) {
+        if let Some(existing) = first_overlap(&booked, check_in, check_out) {
             return Err(Overlap {
                 reservation: existing.id.clone(),
             }
@@ -122,7 +122,7 @@ impl room::Methods for HotelApp {
             room,
             check_in,
             check_out,
-            created_at: dates::rfc3339_from_millis(ctx.now_ms()),
+            created_at: ctx.now(),
         }
         .create(ctx)
         .await?;
@@ -131,21 +131,21 @@ impl room::Methods for HotelApp {
     }
 
     /// True when no reservation of the room covers a night of `[check_in, check_out)`.
-    /// Dates that `reserve` would refuse as `InvalidDates` are a `Validation` error here.
+    /// A stay that `reserve` would refuse as `InvalidDates` is a `Validation` error here.
     async fn is_free(
         &self,
         this: &Room,
         ctx: &mut Ctx,
-        check_in: hotel_model::Date,
-        check_out: hotel_model::Date,
+        check_in: Date,
+        check_out: Date,
     ) -> Result<bool, Error> {
-        if !is_valid_stay(&check_in, &check_out) {
+        if !is_valid_stay(check_in, check_out) {
             return Err(Error::validation(format!(
-                "`checkIn` and `checkOut` must be YYYY-MM-DD dates with checkOut after checkIn, not `{check_in}` and `{check_out}`"
+                "`checkOut` must be after `checkIn`, not `{check_out}` for `{check_in}`"
             )));
         }
         let booked = this.id().reservations(ctx).await?;
-        Ok(first_overlap(&booked, &check_in, &check_out).is_none())
+        Ok(first_overlap(&booked, check_in, check_out).is_none())
     }
 }
 
@@ -171,22 +171,28 @@ pub fn by_name(a: &Hotel, b: &Hotel) -> Ordering {
     a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
 }
 
-/// True when both dates are real `YYYY-MM-DD` dates and the stay has at least one night.
-fn is_valid_stay(check_in: &str, check_out: &str) -> bool {
-    dates::is_valid_date(check_in) && dates::is_valid_date(check_out) && check_in < check_out
+/// True when the stay has at least one night.
+fn is_valid_stay(check_in: Date, check_out: Date) -> bool {
+    check_in < check_out
 }
 
 /// The earliest reservation (by check-in, then id) sharing a night with the stay
 /// `[check_in, check_out)`, if any.
-pub fn first_overlap<'a>(
-    booked: &'a [Reservation],
-    check_in: &str,
-    check_out: &str,
-) -> Option<&'a Reservation> {
+pub fn first_overlap(
+    booked: &[Reservation],
+    check_in: Date,
+    check_out: Date,
+) -> Option<&Reservation> {
     booked
         .iter()
-        .filter(|r| dates::stays_overlap(&r.check_in, &r.check_out, check_in, check_out))
+        .filter(|r| stays_overlap((r.check_in, r.check_out), (check_in, check_out)))
         .min_by(|a, b| a.check_in.cmp(&b.check_in).then_with(|| a.id.cmp(&b.id)))
+}
+
+/// True when the stays `[in, out)` share at least one night: a stay ending on the day
+/// another begins does not overlap it.
+pub fn stays_overlap(a: (Date, Date), b: (Date, Date)) -> bool {
+    a.0 < b.1 && b.0 < a.1
 }
 
 /// Byte equality whose running time depends on the lengths only, not on where the two
@@ -199,35 +205,49 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn booking(id: &str, check_in: &str, check_out: &str) -> Reservation {
+    use nubes_runtime::jiff::civil::date;
+    use nubes_runtime::jiff::Timestamp;
+
+    fn booking(id: &str, check_in: Date, check_out: Date) -> Reservation {
         Reservation {
             id: id.into(),
             room: room::Id::from("r"),
-            check_in: check_in.into(),
-            check_out: check_out.into(),
-            created_at: "2026-01-01T00:00:00Z".into(),
+            check_in,
+            check_out,
+            created_at: Timestamp::UNIX_EPOCH,
         }
+    }
+
+    fn june(day: i8) -> Date {
+        date(2026, 6, day)
     }
 
     #[test]
     fn the_earliest_overlap_is_named() {
         let booked = [
-            booking("b", "2026-06-05", "2026-06-08"),
-            booking("a", "2026-06-01", "2026-06-03"),
-            booking("c", "2026-06-10", "2026-06-12"),
+            booking("b", june(5), june(8)),
+            booking("a", june(1), june(3)),
+            booking("c", june(10), june(12)),
         ];
-        let found = first_overlap(&booked, "2026-06-02", "2026-06-06").map(|r| r.id.as_str());
+        let found = first_overlap(&booked, june(2), june(6)).map(|r| r.id.as_str());
         assert_eq!(found, Some("a"));
-        assert!(first_overlap(&booked, "2026-06-03", "2026-06-05").is_none());
-        assert!(first_overlap(&[], "2026-06-03", "2026-06-05").is_none());
+        assert!(first_overlap(&booked, june(3), june(5)).is_none());
+        assert!(first_overlap(&[], june(3), june(5)).is_none());
     }
 
     #[test]
-    fn stays_need_real_dates_and_a_night() {
-        assert!(is_valid_stay("2026-06-01", "2026-06-02"));
-        assert!(!is_valid_stay("2026-06-01", "2026-06-01"));
-        assert!(!is_valid_stay("2026-06-02", "2026-06-01"));
-        assert!(!is_valid_stay("2026-6-1", "2026-06-03"));
+    fn stays_need_a_night() {
+        assert!(is_valid_stay(june(1), june(2)));
+        assert!(!is_valid_stay(june(1), june(1)));
+        assert!(!is_valid_stay(june(2), june(1)));
+        assert!(is_valid_stay(date(2026, 12, 31), date(2027, 1, 1)));
+    }
+
+    #[test]
+    fn stays_touching_at_a_day_do_not_overlap() {
+        assert!(stays_overlap((june(1), june(3)), (june(2), june(4))));
+        assert!(!stays_overlap((june(1), june(3)), (june(3), june(4))));
+        assert!(stays_overlap((june(1), june(9)), (june(3), june(4))));
     }
 
     #[test]

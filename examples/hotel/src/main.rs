@@ -15,6 +15,7 @@ use hotel_app::HotelApp;
 use hotel_client::Client;
 use hotel_model::room::ReserveError;
 use hotel_model::{city, hotel, room, user, GeoPoint, Hotel};
+use nubes_runtime::jiff::civil::date;
 use nubes_runtime::store::sqlite::SqliteStore;
 
 /// What the scenario's steps return.
@@ -156,10 +157,13 @@ async fn reservations(client: &Client, lisbon: &city::Id) -> Outcome {
         user::Id::from("ben@example.com"),
     );
     let first = room
-        .reserve(ana.clone(), "2027-06-01", "2027-06-04")
+        .reserve(ana.clone(), date(2027, 6, 1), date(2027, 6, 4))
         .await?;
     println!("Ana reserved Alfama Inn room 101 for 2027-06-01 to 2027-06-04: reservation {first}");
-    match room.reserve(ben.clone(), "2027-06-03", "2027-06-06").await {
+    match room
+        .reserve(ben.clone(), date(2027, 6, 3), date(2027, 6, 6))
+        .await
+    {
         Err(ReserveError::Overlap(overlap)) => println!(
             "Ben asked for 2027-06-03 to 2027-06-06: refused, it overlaps reservation {}",
             overlap.reservation
@@ -167,7 +171,10 @@ async fn reservations(client: &Client, lisbon: &city::Id) -> Outcome {
         Ok(id) => return Err(format!("the overlapping reservation {id} was accepted").into()),
         Err(other) => return Err(other.into()),
     }
-    match room.reserve(ben.clone(), "2027-06-09", "2027-06-07").await {
+    match room
+        .reserve(ben.clone(), date(2027, 6, 9), date(2027, 6, 7))
+        .await
+    {
         Err(ReserveError::InvalidDates(bad)) => println!(
             "Ben asked for {} to {}: refused, check-out is not after check-in",
             bad.check_in, bad.check_out
@@ -175,15 +182,15 @@ async fn reservations(client: &Client, lisbon: &city::Id) -> Outcome {
         Ok(id) => return Err(format!("the backwards reservation {id} was accepted").into()),
         Err(other) => return Err(other.into()),
     }
-    let free = room.is_free("2027-06-04", "2027-06-06").await?;
+    let free = room.is_free(date(2027, 6, 4), date(2027, 6, 6)).await?;
     println!("is room 101 free from 2027-06-04 to 2027-06-06? {free}");
     let second = room
-        .reserve(ben.clone(), "2027-06-04", "2027-06-06")
+        .reserve(ben.clone(), date(2027, 6, 4), date(2027, 6, 6))
         .await?;
     println!("Ben reserved it for 2027-06-04 to 2027-06-06 instead: reservation {second}");
     let belem = client.room(room_101(client, lisbon, "Belém Lodge").await?);
     belem
-        .reserve(ana.clone(), "2027-07-10", "2027-07-12")
+        .reserve(ana.clone(), date(2027, 7, 10), date(2027, 7, 12))
         .await?;
     println!("Ana reserved Belém Lodge room 101 for 2027-07-10 to 2027-07-12");
     print_reservations(client, &ana).await?;
@@ -202,7 +209,7 @@ async fn reservations(client: &Client, lisbon: &city::Id) -> Outcome {
 /// Prints the reservations `user` is a guest on.
 async fn print_reservations(client: &Client, user: &user::Id) -> Outcome {
     let mut list = client.user(user.clone()).reservations().await?;
-    list.sort_by(|a, b| a.check_in.cmp(&b.check_in));
+    list.sort_by_key(|reservation| reservation.check_in);
     println!("{user} has {} reservation(s):", list.len());
     for reservation in list {
         println!(

@@ -10,6 +10,7 @@ mod fixture;
 mod support;
 
 use emulator::{emulator, lambda_client, start_function, FUNCTION};
+use fixture::day;
 use hotel_client::Client;
 use hotel_model::room::ReserveError;
 use hotel_model::Overlap;
@@ -63,10 +64,12 @@ async fn the_hotel_runs_over_lambda() {
     assert_eq!(fixture::names(&nearest), ["Alfama Inn"]);
     let room = client.room(&lisbon.rooms[0]);
     let booked = room
-        .reserve(&ana, "2027-06-01", "2027-06-04")
+        .reserve(&ana, day("2027-06-01"), day("2027-06-04"))
         .await
         .expect("reserve");
-    let refused = room.reserve(&ben, "2027-06-03", "2027-06-05").await;
+    let refused = room
+        .reserve(&ben, day("2027-06-03"), day("2027-06-05"))
+        .await;
     assert_eq!(
         refused,
         Err(ReserveError::Overlap(Overlap {

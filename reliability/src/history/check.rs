@@ -9,7 +9,7 @@ use nubes_runtime::{Error, InvocationId};
 use serde_json::Value;
 
 use super::invariants;
-use super::model::Model;
+use super::model::{date, Model};
 use super::task::{Record, Task};
 use super::view::{normalize, ObjKey, ObjectView, View, CREATED_AT};
 
@@ -277,6 +277,14 @@ fn refused(seen: &Seen<'_>, task: &Task) -> Result<(), String> {
             "the room had no reservations then",
         ),
         Task::RecommendByRate { count, .. } => ok(*count < 0, "a valid count refused"),
+        Task::Reserve {
+            check_in,
+            check_out,
+            ..
+        } => ok(
+            date(check_in).is_none() || date(check_out).is_none(),
+            "real dates refused",
+        ),
         Task::RecommendByLocation { count, point, .. } => ok(
             *count < 0 || off_the_earth(*point),
             "a valid count and point refused",

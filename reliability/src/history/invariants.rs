@@ -292,23 +292,10 @@ fn created_when_reserved(history: &History<'_>, report: &mut Report) {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` as seconds since the Unix epoch.
+/// An RFC 3339 instant as whole seconds since the Unix epoch (rounded down).
 fn unix_seconds(text: &str) -> Option<u64> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 20 || &text[10..11] != "T" || !text.ends_with('Z') {
-        return None;
-    }
-    let number = |from: usize, to: usize| text.get(from..to)?.parse::<i64>().ok();
-    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
-    let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
-    // Howard Hinnant's days_from_civil.
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    u64::try_from(days * 86_400 + hour * 3600 + minute * 60 + second).ok()
+    let instant: nubes_runtime::jiff::Timestamp = text.parse().ok()?;
+    u64::try_from(instant.as_second()).ok()
 }
 
 #[cfg(test)]
@@ -460,6 +447,10 @@ mod tests {
         assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(unix_seconds("2000-03-01T00:00:01Z"), Some(951_868_801));
         assert_eq!(unix_seconds("2026-12-02T11:41:47Z"), Some(1_796_211_707));
-        assert_eq!(unix_seconds("2026-12-02 11:41:47Z"), None);
+        assert_eq!(
+            unix_seconds("2026-12-02T11:41:47.999Z"),
+            Some(1_796_211_707)
+        );
+        assert_eq!(unix_seconds("2026-12-02T11:41:47"), None);
     }
 }

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use nubes_runtime::jiff::civil::Date;
 use nubes_runtime::Error;
 use serde_json::{json, Map, Value};
 
@@ -102,34 +103,14 @@ fn user_error(name: &str, data: Value) -> Expected {
     }))
 }
 
-/// True when `text` is a real `YYYY-MM-DD` date.
-pub fn is_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [year, month, day] = parts[..] else {
-        return false;
-    };
-    let number = |part: &str, len: usize| {
-        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| part.parse::<u32>().ok())
-            .flatten()
-    };
-    let (Some(year), Some(month), Some(day)) = (number(year, 4), number(month, 2), number(day, 2))
-    else {
-        return false;
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => 0,
-    };
-    (1..=days).contains(&day)
+/// The calendar date `text` stands for, as the generated model reads a `Date`: ISO 8601
+/// as jiff parses it (`YYYY-MM-DD`, a date that exists); `None` for anything else.
+pub fn date(text: &str) -> Option<Date> {
+    text.parse().ok()
 }
 
-/// True when the stays `[a_in, a_out)` and `[b_in, b_out)` share a night (dates as
-/// `YYYY-MM-DD` text compare as dates).
+/// True when the stays `[a_in, a_out)` and `[b_in, b_out)` share a night. Stored dates
+/// are written `YYYY-MM-DD`, which compare as dates when compared as text.
 pub fn stays_overlap(a: (&str, &str), b: (&str, &str)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
@@ -291,15 +272,21 @@ impl Model {
         check_in: &str,
         check_out: &str,
     ) -> Expected {
+        let (Some(arrival), Some(departure)) = (date(check_in), date(check_out)) else {
+            return Expected::Validation(
+                "arguments that are not dates, refused before anything is read",
+            );
+        };
         if !self.objects.contains_key(&ObjKey::new("Room", room)) {
             return not_found("Room", room);
         }
-        if !(is_date(check_in) && is_date(check_out) && check_in < check_out) {
+        if arrival >= departure {
             return user_error(
                 "InvalidDates",
-                json!({ "checkIn": check_in, "checkOut": check_out }),
+                json!({ "checkIn": arrival.to_string(), "checkOut": departure.to_string() }),
             );
         }
+        let (check_in, check_out) = (arrival.to_string(), departure.to_string());
         if !self.objects.contains_key(&ObjKey::new("User", guest)) {
             return not_found("User", guest);
         }
@@ -315,7 +302,7 @@ impl Model {
                     fields.get("checkIn")?.as_str()?,
                     fields.get("checkOut")?.as_str()?,
                 );
-                stays_overlap(stay, (check_in, check_out)).then_some((stay.0, &key.id))
+                stays_overlap(stay, (&check_in, &check_out)).then_some((stay.0, &key.id))
             })
             .min();
         match first_overlap {
@@ -486,10 +473,11 @@ mod tests {
 
     #[test]
     fn dates_and_stays() {
-        assert!(is_date("2028-02-29"));
-        assert!(!is_date("2027-02-29"));
-        assert!(!is_date("2027-3-01"));
-        assert!(!is_date("2027-04-31"));
+        assert!(date("2028-02-29").is_some());
+        assert!(date("2027-02-29").is_none());
+        assert!(date("2027-3-01").is_none());
+        assert!(date("2027-04-31").is_none());
+        assert!(date("2027-04-01T00:00:00Z").is_none());
         assert!(stays_overlap(
             ("2027-03-01", "2027-03-03"),
             ("2027-03-02", "2027-03-04")

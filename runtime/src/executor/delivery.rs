@@ -34,6 +34,24 @@ impl Runtime {
         self.deliver_partitions(shards, limit).await
     }
 
+    /// Delivers up to `limit` calls from each partition this process stored calls in (or
+    /// left calls in) since it last looked, and from no other: nothing is read when this
+    /// process queued nothing.
+    pub(crate) async fn deliver_own_outbox(&self, limit: usize) -> Result<usize, Error> {
+        let env = self.env();
+        let shards = env.outbox_rounds.take_marked(env.config.outbox_shards);
+        if shards.is_empty() {
+            return Ok(0);
+        }
+        self.deliver_partitions(shards, limit).await
+    }
+
+    /// True when this process stored (or left) asynchronous calls that no delivery has
+    /// looked at since.
+    pub(crate) fn has_own_outbox(&self) -> bool {
+        self.env().outbox_rounds.any_marked()
+    }
+
     /// Delivers up to `limit` calls from each of `shards`, concurrently.
     async fn deliver_partitions(
         &self,

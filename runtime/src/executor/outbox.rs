@@ -110,6 +110,29 @@ impl Rounds {
             .insert(shard);
     }
 
+    /// True when some partition is marked: this process stored (or left) messages that
+    /// no round has looked at since.
+    pub(crate) fn any_marked(&self) -> bool {
+        !self
+            .hot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// The marked partitions, and no others; the marks are cleared.
+    pub(crate) fn take_marked(&self, shards: usize) -> BTreeSet<usize> {
+        let all = read_partitions(shards);
+        let mut marked = std::mem::take(
+            &mut *self
+                .hot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        marked.retain(|shard| all.contains(shard));
+        marked
+    }
+
     /// The partitions of the next round (indices of [`read_partitions`]) at `now_ms`.
     pub(crate) fn take(&self, shards: usize, now_ms: u64, full_every_ms: u64) -> BTreeSet<usize> {
         let all = read_partitions(shards);

@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use defaults_client::Client;
 use defaults_model::{settings, Settings, Theme};
+use nubes_runtime::jiff::civil::date;
+use nubes_runtime::jiff::Timestamp;
 use nubes_runtime::{Call, Error, InProcess, Request, Store, Transport};
 use serde_json::{json, Value};
 
@@ -47,6 +49,9 @@ fn defaults(id: &settings::Id) -> Settings {
         version: "v1".into(),
         theme: Theme::Dark,
         accent: Some(Theme::Light),
+        since: date(2024, 2, 29),
+        epoch_eve: Timestamp::from_millisecond(-500).expect("half a second before the epoch"),
+        renewal: Some(date(2027, 1, 1)),
     }
 }
 
@@ -85,6 +90,9 @@ async fn omitted_fields_take_the_schema_defaults(store: Arc<dyn Store>) {
             "version": "v1",
             "theme": "Dark",
             "accent": "Light",
+            "since": "2024-02-29",
+            "epochEve": "1969-12-31T23:59:59.5Z",
+            "renewal": "2027-01-01",
         })
     );
 
@@ -105,6 +113,9 @@ async fn given_values_win_over_the_defaults(store: Arc<dyn Store>) {
         version: Some("v2".into()),
         theme: Some(Theme::Light),
         accent: Some(Theme::Dark),
+        since: Some(date(2026, 12, 3)),
+        epoch_eve: Some(Timestamp::UNIX_EPOCH),
+        renewal: None,
     };
     let created = client
         .all_settings()
@@ -122,6 +133,9 @@ async fn given_values_win_over_the_defaults(store: Arc<dyn Store>) {
         version: "v2".into(),
         theme: Theme::Light,
         accent: Some(Theme::Dark),
+        since: date(2026, 12, 3),
+        epoch_eve: Timestamp::UNIX_EPOCH,
+        renewal: Some(date(2027, 1, 1)),
     };
     assert_eq!(created.load().await.ok(), Some(expected));
     let stored = transport
@@ -142,6 +156,9 @@ async fn given_values_win_over_the_defaults(store: Arc<dyn Store>) {
             "version": "v2",
             "theme": "Light",
             "accent": "Dark",
+            "since": "2026-12-03",
+            "epochEve": "1970-01-01T00:00:00Z",
+            "renewal": "2027-01-01",
         })
     );
 }

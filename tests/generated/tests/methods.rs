@@ -18,7 +18,9 @@ use methods_model::room::{CloseError, ReserveError};
 use methods_model::{
     guest, hotel, room, Closed, Date, Guest, Hotel, Kind, Overlap, Room, SoldOut, Stay, Timestamp,
 };
-use nubes_runtime::{Call, Ctx, Error, InProcess, Request, Store, Transport};
+use nubes_runtime::jiff::civil::date;
+use nubes_runtime::jiff::tz::TimeZone;
+use nubes_runtime::{Call, Ctx, Delivery, Error, InProcess, Request, Store, Transport};
 use serde_json::{json, Value};
 
 on_both_stores!(
@@ -31,14 +33,22 @@ on_both_stores!(
     nested_calls_commit_together,
     transfer_moves_a_room_between_hotels,
     a_retried_call_returns_the_recorded_outcome,
+    queued_calls_run_after_the_commit_exactly_once,
+    the_in_process_transport_delivers_queued_calls_by_itself,
 );
 
 /// The hotel closes between these dates: a stay that overlaps them raises `Overlap`.
-const HOLIDAY_FROM: &str = "2026-12-24";
-const HOLIDAY_TO: &str = "2026-12-27";
+const HOLIDAY_FROM: Date = date(2026, 12, 24);
+const HOLIDAY_TO: Date = date(2026, 12, 27);
 
-fn overlaps_holiday(from: &str, to: &str) -> bool {
+fn overlaps_holiday(from: Date, to: Date) -> bool {
     from < HOLIDAY_TO && to > HOLIDAY_FROM
+}
+
+/// The instant written `text` (RFC 3339).
+fn at(text: &str) -> Timestamp {
+    text.parse()
+        .unwrap_or_else(|error| panic!("{text:?} is not an instant: {error}"))
 }
 
 /// The application. Its failing paths change things before they fail, so a kept change
@@ -89,10 +99,10 @@ impl room::Methods for Hotels {
             }
             .into());
         }
-        if overlaps_holiday(&from, &to) {
+        if overlaps_holiday(from, to) {
             return Err(Overlap {
-                from: HOLIDAY_FROM.into(),
-                to: HOLIDAY_TO.into(),
+                from: HOLIDAY_FROM,
+                to: HOLIDAY_TO,
             }
             .into());
         }
@@ -107,7 +117,7 @@ impl room::Methods for Hotels {
         from: Date,
         to: Date,
     ) -> Result<bool, Error> {
-        Ok(this.number >= 0 && !overlaps_holiday(&from, &to))
+        Ok(this.number >= 0 && !overlaps_holiday(from, to))
     }
 
     async fn describe(&self, this: &Room, _ctx: &mut Ctx) -> Result<String, Error> {
@@ -203,6 +213,14 @@ impl hotel::Methods for Hotels {
         this.name = this.name.trim_end_matches(" (transferring)").to_string();
         Ok(())
     }
+
+    async fn touch_all(&self, this: &mut Hotel, ctx: &mut Ctx) -> Result<i64, Error> {
+        let rooms = this.id().rooms_ids(ctx).await?;
+        for room in &rooms {
+            room.later().touch(ctx)?;
+        }
+        Ok(i64::try_from(rooms.len()).unwrap_or(i64::MAX))
+    }
 }
 
 impl guest::Methods for Hotels {
@@ -213,14 +231,14 @@ impl guest::Methods for Hotels {
         rooms: Vec<room::Id>,
         at: Timestamp,
     ) -> Result<Vec<Stay>, Error> {
-        let day: String = at.chars().take(10).collect();
+        let day = TimeZone::UTC.to_datetime(at).date();
         let mut stays = Vec::new();
         for room in rooms {
             let kind = room.get_kind(ctx).await?;
             // Each reservation runs nested, in this call: it sees the changes of the ones
             // before it, and a room in the holiday is skipped, its changes undone.
             match room
-                .reserve(ctx, this.id(), day.clone(), day.clone(), kind, None, vec![])
+                .reserve(ctx, this.id(), day, day, kind, None, vec![])
                 .await
             {
                 Ok(stay) => stays.push(stay),
@@ -242,7 +260,13 @@ struct Fixture {
 }
 
 async fn fixture(store: Arc<dyn Store>) -> Fixture {
+    fixture_delivering(store, Delivery::Manual).await
+}
+
+/// The fixture on a transport that delivers asynchronous calls as `delivery` says.
+async fn fixture_delivering(store: Arc<dyn Store>, delivery: Delivery) -> Fixture {
     let transport = methods_handlers::in_process(store, Hotels)
+        .with_delivery(delivery)
         .with_tables()
         .await
         .expect("tables are created");
@@ -289,7 +313,7 @@ impl Fixture {
     async fn reserve(
         &self,
         room: usize,
-        dates: (&str, &str),
+        dates: (Date, Date),
         kind: Kind,
         note: Option<&str>,
     ) -> Result<Stay, ReserveError> {
@@ -330,8 +354,8 @@ impl Fixture {
     }
 }
 
-const JUNE: (&str, &str) = ("2026-06-01", "2026-06-05");
-const CHRISTMAS: (&str, &str) = ("2026-12-20", "2026-12-25");
+const JUNE: (Date, Date) = (date(2026, 6, 1), date(2026, 6, 5));
+const CHRISTMAS: (Date, Date) = (date(2026, 12, 20), date(2026, 12, 25));
 
 async fn typed_errors_reach_the_client_as_their_variant(store: Arc<dyn Store>) {
     let f = fixture(store).await;
@@ -340,8 +364,8 @@ async fn typed_errors_reach_the_client_as_their_variant(store: Arc<dyn Store>) {
     assert_eq!(
         overlap,
         Err(ReserveError::Overlap(Overlap {
-            from: HOLIDAY_FROM.into(),
-            to: HOLIDAY_TO.into(),
+            from: HOLIDAY_FROM,
+            to: HOLIDAY_TO,
         }))
     );
     let closed = f
@@ -499,8 +523,8 @@ async fn typed_errors_travel_as_user_errors(store: Arc<dyn Store>) {
     );
     // And the conversions are inverse to each other.
     let error = ReserveError::Overlap(Overlap {
-        from: "a".into(),
-        to: "b".into(),
+        from: JUNE.0,
+        to: JUNE.1,
     });
     assert_eq!(ReserveError::from(Error::from(error.clone())), error);
 }
@@ -551,8 +575,8 @@ async fn a_successful_method_commits_its_changes(store: Arc<dyn Store>) {
     assert_eq!(
         stay,
         Ok(Stay {
-            from: JUNE.0.into(),
-            to: JUNE.1.into(),
+            from: JUNE.0,
+            to: JUNE.1,
         })
     );
     assert_eq!(
@@ -563,11 +587,11 @@ async fn a_successful_method_commits_its_changes(store: Arc<dyn Store>) {
     assert_eq!(f.rooms[0].get_number().await.ok(), Some(101));
 
     let stay = f
-        .reserve(1, ("2027-01-01", "2027-01-02"), Kind::Double, None)
+        .reserve(1, (date(2027, 1, 1), date(2027, 1, 2)), Kind::Double, None)
         .await;
     assert_eq!(
         stay.map(|stay| (stay.from, stay.to)).ok(),
-        Some(("2027-01-01".into(), "2027-01-02".into()))
+        Some((date(2027, 1, 1), date(2027, 1, 2)))
     );
     assert_eq!(
         f.ada.load().await.ok(),
@@ -735,11 +759,11 @@ async fn nested_calls_commit_together(store: Arc<dyn Store>) {
     // `[Room]` in, `[Stay]` out; each nested reservation sees the one before it.
     let stays = f
         .ada
-        .check_in(ids[..2].to_vec(), "2026-06-01T10:00:00Z")
+        .check_in(ids[..2].to_vec(), at("2026-06-01T10:00:00Z"))
         .await;
     let day = Stay {
-        from: "2026-06-01".into(),
-        to: "2026-06-01".into(),
+        from: date(2026, 6, 1),
+        to: date(2026, 6, 1),
     };
     assert_eq!(stays, Ok(vec![day.clone(), day]));
     assert_eq!(
@@ -750,7 +774,10 @@ async fn nested_calls_commit_together(store: Arc<dyn Store>) {
     // In the holiday every reservation raises `Overlap`; the caller skips them, and what
     // they changed before raising is undone.
     let before = f.snapshot().await;
-    let stays = f.ada.check_in(ids.clone(), "2026-12-25T12:00:00Z").await;
+    let stays = f
+        .ada
+        .check_in(ids.clone(), at("2026-12-25T12:00:00Z"))
+        .await;
     assert_eq!(stays, Ok(vec![]));
     assert_eq!(f.snapshot().await, before);
 
@@ -758,7 +785,10 @@ async fn nested_calls_commit_together(store: Arc<dyn Store>) {
     // same call are not kept either.
     let mut with_missing = ids.clone();
     with_missing.push(room::Id::from("nowhere"));
-    let refused = f.ada.check_in(with_missing, "2026-07-01T00:00:00Z").await;
+    let refused = f
+        .ada
+        .check_in(with_missing, at("2026-07-01T00:00:00Z"))
+        .await;
     assert!(
         matches!(&refused, Err(Error::NotFound { type_name, .. }) if type_name == "Room"),
         "{refused:?}"
@@ -769,7 +799,10 @@ async fn nested_calls_commit_together(store: Arc<dyn Store>) {
     // the client as the runtime's `User` error, and the call changes nothing.
     f.rooms[1].close().await.expect("closes");
     let before = f.snapshot().await;
-    let refused = f.ada.check_in(ids.clone(), "2026-08-01T00:00:00Z").await;
+    let refused = f
+        .ada
+        .check_in(ids.clone(), at("2026-08-01T00:00:00Z"))
+        .await;
     assert_eq!(
         refused,
         Err(Error::User {
@@ -860,4 +893,61 @@ async fn a_retried_call_returns_the_recorded_outcome(store: Arc<dyn Store>) {
     f.rooms[1].set_kind(Kind::Single).await.expect("kind set");
     assert_eq!(f.transport.send(&reserve).await, first);
     assert_eq!(f.ada.get_name().await.ok(), Some("Ada".into()));
+}
+
+/// The room numbers of the fixture's rooms, in order.
+async fn numbers(f: &Fixture) -> Vec<i64> {
+    let mut numbers = Vec::new();
+    for room in &f.rooms {
+        numbers.push(room.get_number().await.expect("a number"));
+    }
+    numbers
+}
+
+/// `id.later().method(…)` queues the call with the commit of the call that makes it: it
+/// has not run when that call returns, runs once the outbox is delivered, and never
+/// again, however often the outbox is delivered after.
+async fn queued_calls_run_after_the_commit_exactly_once(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    assert_eq!(f.grand.touch_all().await, Ok(3));
+    assert_eq!(numbers(&f).await, [101, 102, 103], "nothing ran yet");
+    let runtime = f.transport.runtime();
+    assert_eq!(runtime.deliver_outbox(100).await, Ok(3));
+    assert_eq!(numbers(&f).await, [102, 103, 104]);
+    assert_eq!(runtime.deliver_outbox(100).await, Ok(0));
+    assert_eq!(numbers(&f).await, [102, 103, 104], "each ran exactly once");
+}
+
+/// With `Delivery::BeforeReply`, what a call queued has run when it returns; with the
+/// default `Delivery::Background`, a task of the transport delivers it without the
+/// application running a collector.
+async fn the_in_process_transport_delivers_queued_calls_by_itself(store: Arc<dyn Store>) {
+    let f = fixture_delivering(store.clone(), Delivery::BeforeReply).await;
+    assert_eq!(f.grand.touch_all().await, Ok(3));
+    assert_eq!(
+        numbers(&f).await,
+        [102, 103, 104],
+        "delivered before the reply"
+    );
+    assert_eq!(f.transport.runtime().deliver_outbox(100).await, Ok(0));
+
+    let background = methods_handlers::in_process(store, Hotels);
+    assert_eq!(background.delivery(), Delivery::default());
+    let client = Client::new(background.clone());
+    client
+        .hotel(f.grand.id.clone())
+        .touch_all()
+        .await
+        .expect("queued");
+    // Wait for the effect, not for a time: the background task delivers on its own.
+    let mut seen = Vec::new();
+    for _ in 0..10_000 {
+        seen = numbers(&f).await;
+        if seen == [103, 104, 105] {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(seen, [103, 104, 105], "delivered in the background");
+    assert_eq!(background.runtime().deliver_outbox(100).await, Ok(0));
 }

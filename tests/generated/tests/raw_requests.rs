@@ -54,6 +54,9 @@ async fn a_raw_creation_takes_the_defaults(store: Arc<dyn Store>) {
             "version": "v1",
             "theme": "Dark",
             "accent": "Light",
+            "since": "2024-02-29",
+            "epochEve": "1969-12-31T23:59:59.5Z",
+            "renewal": "2027-01-01",
         }))
     );
     let typed = client

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use all_type_forms_client::Client;
 use all_type_forms_model::{group, item, owner, Item, Owner, Point, Status, Tree};
-use nubes_runtime::{Error, InProcess, Store};
+use nubes_runtime::layout::OBJECT_SK;
+use nubes_runtime::store::{Condition, Key, WriteOp};
+use nubes_runtime::{Call, Error, InProcess, Request, Store, Transport};
 use serde_json::{json, Value};
 
 on_both_stores!(
@@ -23,6 +25,7 @@ on_both_stores!(
     one_to_many_keeps_both_sides,
     many_to_many_keeps_both_sides,
     reference_lists_add_and_remove_ids,
+    dates_and_instants_are_checked_where_they_enter,
 );
 
 async fn app(store: Arc<dyn Store>) -> (Client, InProcess) {
@@ -75,6 +78,18 @@ fn deep_tree() -> Tree {
     }
 }
 
+/// The calendar date written `text`.
+fn day(text: &str) -> all_type_forms_model::Date {
+    text.parse()
+        .unwrap_or_else(|error| panic!("{text:?} is not a date: {error}"))
+}
+
+/// The instant written `text` (RFC 3339).
+fn instant(text: &str) -> all_type_forms_model::Timestamp {
+    text.parse()
+        .unwrap_or_else(|error| panic!("{text:?} is not an instant: {error}"))
+}
+
 /// An `Owner` with every field set, optional ones included.
 fn full_init(favourite: &item::Id, backup: &item::Id, wishlist: &[item::Id]) -> owner::Init {
     owner::Init {
@@ -83,10 +98,10 @@ fn full_init(favourite: &item::Id, backup: &item::Id, wishlist: &[item::Id]) -> 
         ratio: 0.1,
         flag: true,
         blob: vec![0, 1, 127, 128, 255],
-        at: "2026-11-28T06:28:30Z".into(),
-        day: "2026-11-28".into(),
+        at: instant("2026-11-28T06:28:30Z"),
+        day: day("2026-11-28"),
         nickname: Some("Nick".into()),
-        maybe_day: Some("2027-01-31".into()),
+        maybe_day: Some(day("2027-01-31")),
         tags: vec!["a".into(), "b".into(), "a".into()],
         optional_tags: Some(vec!["x".into()]),
         scores: BTreeMap::from([
@@ -123,8 +138,8 @@ fn sparse_init(favourite: &item::Id) -> owner::Init {
         ratio: -0.5,
         flag: false,
         blob: Vec::new(),
-        at: "1970-01-01T00:00:00Z".into(),
-        day: "1970-01-01".into(),
+        at: instant("1970-01-01T00:00:00Z"),
+        day: day("1970-01-01"),
         nickname: None,
         maybe_day: None,
         tags: Vec::new(),
@@ -189,12 +204,12 @@ async fn every_field_round_trips(store: Arc<dyn Store>) {
     assert_eq!(full.get_ratio().await.ok(), Some(0.1));
     assert_eq!(full.get_flag().await.ok(), Some(true));
     assert_eq!(full.get_blob().await.ok(), Some(vec![0, 1, 127, 128, 255]));
-    assert_eq!(full.get_at().await.ok(), Some(expected.at.clone()));
-    assert_eq!(full.get_day().await.ok(), Some(expected.day.clone()));
+    assert_eq!(full.get_at().await.ok(), Some(expected.at));
+    assert_eq!(full.get_day().await.ok(), Some(expected.day));
     assert_eq!(full.get_nickname().await.ok(), Some(Some("Nick".into())));
     assert_eq!(
         full.get_maybe_day().await.ok(),
-        Some(Some("2027-01-31".into()))
+        Some(Some(day("2027-01-31")))
     );
     assert_eq!(full.get_tags().await.ok(), Some(expected.tags.clone()));
     assert_eq!(
@@ -285,6 +300,8 @@ async fn stored_fields_use_the_schema_names(store: Arc<dyn Store>) {
     let expected = serde_json::to_value(init.into_state(full.id.clone())).expect("encodes");
     assert_eq!(Value::Object(stored.clone()), expected);
     assert_eq!(stored["maybeDay"], json!("2027-01-31"));
+    assert_eq!(stored["day"], json!("2026-11-28"));
+    assert_eq!(stored["at"], json!("2026-11-28T06:28:30Z"));
     assert_eq!(stored["optionalTags"], json!(["x"]));
     assert_eq!(stored["status"], json!("Closed"));
     assert_eq!(stored["favourite"], json!(items[0].0));
@@ -376,7 +393,7 @@ async fn setters_change_and_clear_every_form(store: Arc<dyn Store>) {
     }
 
     // … and set again, and every other form replaced.
-    full.set_maybe_day(Some("2030-02-28".into()))
+    full.set_maybe_day(Some(day("2030-02-28")))
         .await
         .expect("maybeDay set");
     full.set_optional_tags(Some(vec![]))
@@ -414,7 +431,7 @@ async fn setters_change_and_clear_every_form(store: Arc<dyn Store>) {
     full.set_favourite(items[1].clone())
         .await
         .expect("favourite set");
-    expected.maybe_day = Some("2030-02-28".into());
+    expected.maybe_day = Some(day("2030-02-28"));
     expected.optional_tags = Some(vec![]);
     expected.backup = Some(items[2].clone());
     expected.blob = vec![255; 3];
@@ -704,4 +721,99 @@ async fn reference_lists_add_and_remove_ids(store: Arc<dyn Store>) {
     // A reference list is not a relationship: the item keeps its owner and the owner's
     // one-to-many list is unaffected.
     assert_eq!(first.items_ids().await.map(|ids| ids.len()).ok(), Some(3));
+}
+
+/// `Date` and `Timestamp` values are checked wherever they enter: text that is not a date
+/// or an instant in a raw request (a setter, a create) is a validation error that names
+/// the field and the text, and changes nothing; a bad value found in the store is an
+/// error that names the object, not a panic or a wrong value.
+async fn dates_and_instants_are_checked_where_they_enter(store: Arc<dyn Store>) {
+    let (client, transport) = app(store).await;
+    let (_, items) = seed(&client).await;
+    let init = full_init(&items[0], &items[1], &items[..2]);
+    let owner = client
+        .owners()
+        .create(init.clone())
+        .await
+        .expect("the owner is created");
+    let id = owner.id.clone();
+    let before = transport
+        .runtime()
+        .get("Owner", id.as_ref())
+        .await
+        .expect("the stored owner");
+
+    for (field, bad) in [
+        ("day", json!("2026-02-30")),
+        ("day", json!("28/11/2026")),
+        ("maybeDay", json!("2026-11-28T06:28:30Z")),
+        ("at", json!("2026-11-28 06:28")),
+        ("at", json!("2026-11-28")),
+        ("day", json!(20_261_128)),
+    ] {
+        let request = Request::new(
+            "Owner",
+            id.0.clone(),
+            Call::Set {
+                field: field.into(),
+                value: bad.clone(),
+            },
+        );
+        match transport.send(&request).await {
+            Err(Error::Validation { message }) => assert!(
+                message.contains(field) && message.contains(&bad.to_string().replace('"', "")),
+                "setting {field} to {bad}: the error names neither the field nor the value: {message}"
+            ),
+            other => panic!("setting {field} to {bad} was not refused: {other:?}"),
+        }
+    }
+    let after = transport.runtime().get("Owner", id.as_ref()).await;
+    assert_eq!(
+        after.as_ref(),
+        Ok(&before),
+        "refused setters change nothing"
+    );
+
+    let mut state = serde_json::to_value(init.into_state(owner::Id::from("bad-day")))
+        .expect("the state encodes");
+    state["day"] = json!("2026-13-01");
+    let request = Request::new(
+        "Owner",
+        "bad-day",
+        Call::Create {
+            fields: state.as_object().cloned().unwrap_or_default(),
+        },
+    );
+    let created = transport.send(&request).await;
+    assert!(
+        matches!(&created, Err(Error::Validation { message }) if message.contains("2026-13-01")),
+        "{created:?}"
+    );
+    assert!(!client
+        .owner("bad-day")
+        .exists()
+        .await
+        .expect("exists answers"));
+
+    // A value that is in the store but is not a date: written there behind the runtime's
+    // back, as another program might.
+    let table = transport.runtime().schema().table("Owner");
+    let key = Key::new(table, id.0.clone(), OBJECT_SK);
+    let mut item = before.clone();
+    item.insert("day".into(), json!("someday"));
+    transport
+        .runtime()
+        .store()
+        .write(vec![WriteOp::Put {
+            key,
+            item,
+            condition: Condition::Always,
+        }])
+        .await
+        .expect("the item is rewritten");
+    let loaded = owner.load().await;
+    assert!(
+        matches!(&loaded, Err(Error::Validation { message }) if message.contains("Owner") && message.contains("someday")),
+        "{loaded:?}"
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::fixture::{self, register, user_init};
+use crate::fixture::{self, day, register, user_init};
 use hotel_model::user;
 use nubes_runtime::{Error, Store};
 
@@ -43,7 +43,7 @@ pub async fn delete_user(store: Arc<dyn Store>) {
     let (ana, ben) = (register(c, "ana").await, register(c, "ben").await);
     let shared = c.room(lisbon.rooms[0].clone());
     let shared = shared
-        .reserve(ana.clone(), "2027-06-01", "2027-06-03")
+        .reserve(ana.clone(), day("2027-06-01"), day("2027-06-03"))
         .await
         .expect("ana's reservation");
     c.reservation(shared.clone())
@@ -52,7 +52,7 @@ pub async fn delete_user(store: Arc<dyn Store>) {
         .expect("ben joins ana");
     let own = c
         .room(lisbon.rooms[1].clone())
-        .reserve(ben.clone(), "2027-06-01", "2027-06-03")
+        .reserve(ben.clone(), day("2027-06-01"), day("2027-06-03"))
         .await
         .expect("ben's reservation");
 
@@ -110,8 +110,8 @@ pub async fn get_user_reservations(store: Arc<dyn Store>) {
     let lisbon = fixture::city(c, "Lisbon").await;
     let (ana, ben) = (register(c, "ana").await, register(c, "ben").await);
     let stays = [
-        (0, "2027-06-01", "2027-06-03"),
-        (4, "2027-07-10", "2027-07-14"),
+        (0, day("2027-06-01"), day("2027-06-03")),
+        (4, day("2027-07-10"), day("2027-07-14")),
     ];
     for (room, check_in, check_out) in stays {
         c.room(lisbon.rooms[room].clone())
@@ -128,10 +128,10 @@ pub async fn get_user_reservations(store: Arc<dyn Store>) {
     // Reservations are immutable: the edges carry them, so the query alone reads them.
     let used = store.stats().snapshot() - before;
     assert_eq!((used.round_trips, used.items_read), (1, 2));
-    list.sort_by(|a, b| a.check_in.cmp(&b.check_in));
+    list.sort_by_key(|reservation| reservation.check_in);
     let seen: Vec<_> = list
         .iter()
-        .map(|r| (r.room.clone(), r.check_in.as_str(), r.check_out.as_str()))
+        .map(|r| (r.room.clone(), r.check_in, r.check_out))
         .collect();
     let expected: Vec<_> = stays
         .iter()

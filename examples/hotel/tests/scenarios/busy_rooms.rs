@@ -5,17 +5,19 @@
 use std::sync::Arc;
 
 use crate::fixture::{self, register};
-use hotel_app::dates::date_from_days;
 use hotel_client::Client;
 use hotel_model::room::ReserveError;
-use hotel_model::{reservation, room, Overlap};
+use hotel_model::{reservation, room, Date, Overlap};
+use nubes_runtime::jiff::civil::date;
+use nubes_runtime::jiff::{Timestamp, ToSpan};
 use nubes_runtime::store::StatsSnapshot;
 use nubes_runtime::Store;
 
-/// The night `n` nights after 2027-01-01, as `YYYY-MM-DD`.
-fn night(n: i64) -> String {
-    // 2027-01-01 is day 20,819 of the Unix epoch.
-    date_from_days(20_819 + n)
+/// The night `n` nights after 2027-01-01.
+fn night(n: i64) -> Date {
+    date(2027, 1, 1)
+        .checked_add(n.days())
+        .expect("the nights of the tests are well inside jiff's range")
 }
 
 /// Books the room for the single nights `2 × from`, `2 × (from + 1)`, … up to `to`
@@ -26,7 +28,7 @@ async fn book_nights(client: &Client, room: &room::Id, from: i64, to: i64) {
             room: room.clone(),
             check_in: night(2 * i),
             check_out: night(2 * i + 1),
-            created_at: "2026-12-01T00:00:00Z".into(),
+            created_at: Timestamp::UNIX_EPOCH,
         };
         client
             .reservations()
@@ -46,7 +48,7 @@ async fn reserve_cost(
     store: &Arc<dyn Store>,
     room: &room::Id,
     guest: &hotel_model::user::Id,
-    nights: (String, String),
+    nights: (Date, Date),
 ) -> (u64, u64) {
     let before = stats(store);
     client

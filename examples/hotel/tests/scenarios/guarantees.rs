@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::fixture::{self, register, user_init, BAIXA};
+use crate::fixture::{self, day, register, user_init, BAIXA};
 use hotel_model::room::{ReserveArgs, ReserveError};
-use hotel_model::{reservation, user, Overlap};
+use hotel_model::{reservation, user, Date, Overlap};
 use nubes_runtime::serde_json::{json, Value};
 use nubes_runtime::{typed, Call, Error, Request, Store, Transport};
 
@@ -53,7 +53,7 @@ pub async fn a_retried_reserve_is_answered_once(store: Arc<dyn Store>) {
     let lisbon = fixture::city(c, "Lisbon").await;
     let ana = register(c, "ana").await;
     let room = c.room(lisbon.rooms[0].clone());
-    let reserve = reserve_request(&room.id, &ana, "2027-06-01", "2027-06-04");
+    let reserve = reserve_request(&room.id, &ana, day("2027-06-01"), day("2027-06-04"));
     let first = app.transport.send(&reserve).await.expect("reserved");
     assert_eq!(
         app.transport.send(&reserve).await,
@@ -67,7 +67,7 @@ pub async fn a_retried_reserve_is_answered_once(store: Arc<dyn Store>) {
         Ok(vec![first.clone()])
     );
 
-    let overlapping = reserve_request(&room.id, &ana, "2027-06-02", "2027-06-03");
+    let overlapping = reserve_request(&room.id, &ana, day("2027-06-02"), day("2027-06-03"));
     let refused = app
         .transport
         .send(&overlapping)
@@ -86,7 +86,7 @@ pub async fn a_retried_reserve_is_answered_once(store: Arc<dyn Store>) {
         .await
         .map_err(ReserveError::from);
     assert_eq!(retried, refused, "the retry gets the recorded refusal");
-    let anew = reserve_request(&room.id, &ana, "2027-06-02", "2027-06-03");
+    let anew = reserve_request(&room.id, &ana, day("2027-06-02"), day("2027-06-03"));
     let second = app.transport.send(&anew).await.expect("a new call runs");
     let second: reservation::Id = typed::decode("a reservation id", second).expect("an id");
     assert_eq!(room.reservations_ids().await, Ok(vec![second]));
@@ -96,13 +96,13 @@ pub async fn a_retried_reserve_is_answered_once(store: Arc<dyn Store>) {
 pub fn reserve_request(
     room: &hotel_model::room::Id,
     guest: &user::Id,
-    check_in: &str,
-    check_out: &str,
+    check_in: Date,
+    check_out: Date,
 ) -> Request {
     let args = ReserveArgs {
         guest: guest.clone(),
-        check_in: check_in.into(),
-        check_out: check_out.into(),
+        check_in,
+        check_out,
     };
     let args = typed::encode("reserve arguments", &args).expect("arguments");
     Request::new(
@@ -128,7 +128,7 @@ pub async fn readonly_fields_cannot_change_by_any_path(store: Arc<dyn Store>) {
     let ana = register(c, "ana").await;
     let booked = c
         .room(lisbon.rooms[0].clone())
-        .reserve(ana.clone(), "2027-06-01", "2027-06-04")
+        .reserve(ana.clone(), day("2027-06-01"), day("2027-06-04"))
         .await
         .expect("reserved");
     let reservation = c.reservation(booked.clone()).load().await.expect("load");

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::fixture::{self, register, sorted};
+use crate::fixture::{self, day, register, sorted};
 use hotel_model::room::ReserveError;
 use hotel_model::{InvalidDates, Overlap};
-use nubes_runtime::{Error, Store};
+use nubes_runtime::jiff::Timestamp;
+use nubes_runtime::serde_json::json;
+use nubes_runtime::{Call, Error, Request, Store, Transport};
 
 /// Task reserve: a reservation with its room, dates and creation time, both sides of its
 /// relationships set; a stay may start the day another ends, and rooms are independent.
@@ -15,17 +17,24 @@ pub async fn reserve(store: Arc<dyn Store>) {
     let lisbon = fixture::city(c, "Lisbon").await;
     let (ana, ben) = (register(c, "ana").await, register(c, "ben").await);
     let room = c.room(lisbon.rooms[0].clone());
+    let before = Timestamp::now();
     let first = room
-        .reserve(ana.clone(), "2027-06-01", "2027-06-04")
+        .reserve(ana.clone(), day("2027-06-01"), day("2027-06-04"))
         .await
         .expect("reserved");
+    let after = Timestamp::now();
     let stored = c.reservation(first.clone()).load().await.expect("load");
     assert_eq!(stored.room, room.id);
     assert_eq!(
-        (stored.check_in.as_str(), stored.check_out.as_str()),
-        ("2027-06-01", "2027-06-04")
+        (stored.check_in, stored.check_out),
+        (day("2027-06-01"), day("2027-06-04"))
     );
-    assert_rfc3339(&stored.created_at);
+    // The runtime's clock has whole milliseconds.
+    let made = stored.created_at;
+    assert!(
+        before.as_millisecond() <= made.as_millisecond() && made <= after,
+        "created at {made}, not during the call ({before} to {after})"
+    );
     assert_eq!(room.reservations_ids().await, Ok(vec![first.clone()]));
     let guests = c.reservation(first.clone()).guests_ids().await;
     assert_eq!(guests, Ok(vec![ana.clone()]));
@@ -33,12 +42,12 @@ pub async fn reserve(store: Arc<dyn Store>) {
     assert_eq!(of_ana, Ok(vec![first.clone()]));
 
     let back_to_back = room
-        .reserve(ben.clone(), "2027-06-04", "2027-06-06")
+        .reserve(ben.clone(), day("2027-06-04"), day("2027-06-06"))
         .await
         .expect("a stay may start the day another ends");
     let other_room = c
         .room(lisbon.rooms[1].clone())
-        .reserve(ben.clone(), "2027-06-01", "2027-06-04")
+        .reserve(ben.clone(), day("2027-06-01"), day("2027-06-04"))
         .await
         .expect("another room is free on the same nights");
     assert_eq!(
@@ -61,24 +70,24 @@ pub async fn reserve_refuses_overlaps(store: Arc<dyn Store>) {
     let (ana, ben) = (register(c, "ana").await, register(c, "ben").await);
     let room = c.room(lisbon.rooms[0].clone());
     let first = room
-        .reserve(ana.clone(), "2027-06-01", "2027-06-04")
+        .reserve(ana.clone(), day("2027-06-01"), day("2027-06-04"))
         .await
         .expect("reserved");
     let in_the_way = Err(ReserveError::Overlap(Overlap {
         reservation: first.0.clone(),
     }));
     for (check_in, check_out) in [
-        ("2027-06-03", "2027-06-05"),
-        ("2027-05-30", "2027-06-02"),
-        ("2027-06-02", "2027-06-03"),
-        ("2027-05-01", "2027-07-01"),
+        (day("2027-06-03"), day("2027-06-05")),
+        (day("2027-05-30"), day("2027-06-02")),
+        (day("2027-06-02"), day("2027-06-03")),
+        (day("2027-05-01"), day("2027-07-01")),
     ] {
         let refused = room.reserve(ben.clone(), check_in, check_out).await;
         assert_eq!(refused, in_the_way, "{check_in} to {check_out}");
         let free = room.is_free(check_in, check_out).await;
         assert_eq!(free, Ok(false), "{check_in} to {check_out}");
     }
-    let (august, next_day) = ("2027-08-01", "2027-08-02");
+    let (august, next_day) = (day("2027-08-01"), day("2027-08-02"));
     let nobody = "nobody@example.com";
     let unknown = room.reserve(nobody, august, next_day).await;
     assert!(
@@ -94,12 +103,14 @@ pub async fn reserve_refuses_overlaps(store: Arc<dyn Store>) {
     let ids = room.reservations_ids().await;
     assert_eq!(ids, Ok(vec![first]), "refusals change nothing");
     assert_eq!(c.user(ben).reservations_ids().await, Ok(vec![]));
-    let free = room.is_free("2027-06-04", "2027-06-06").await;
+    let free = room.is_free(day("2027-06-04"), day("2027-06-06")).await;
     assert_eq!(free, Ok(true));
 }
 
-/// Task reserve, refused: `InvalidDates` for a stay without a night or a date that is not
-/// a real `YYYY-MM-DD`; `isFree` refuses the same dates as a validation error.
+/// Task reserve, refused: `InvalidDates` for a stay without a night, checked before
+/// anything is read; `isFree` refuses the same stays as a validation error. Text that is
+/// not a real `YYYY-MM-DD` date never reaches the method: a raw request carrying it is a
+/// validation error that names the call and the text, and nothing is stored.
 pub async fn reserve_refuses_invalid_dates(store: Arc<dyn Store>) {
     let app = fixture::app(store).await;
     let c = &app.client;
@@ -107,47 +118,56 @@ pub async fn reserve_refuses_invalid_dates(store: Arc<dyn Store>) {
     let ana = register(c, "ana").await;
     let room = c.room(lisbon.rooms[0].clone());
     for (check_in, check_out) in [
-        ("2027-06-04", "2027-06-04"),
-        ("2027-06-05", "2027-06-04"),
-        ("2027-6-1", "2027-06-04"),
-        ("2027-02-27", "2027-02-30"),
-        ("", "2027-06-04"),
-        ("2027-06-01T12:00:00Z", "2027-06-04"),
+        (day("2027-06-04"), day("2027-06-04")),
+        (day("2027-06-05"), day("2027-06-04")),
+        (day("2028-01-01"), day("2027-12-31")),
     ] {
         let refused = room.reserve(ana.clone(), check_in, check_out).await;
         let expected = InvalidDates {
-            check_in: check_in.into(),
-            check_out: check_out.into(),
+            check_in,
+            check_out,
         };
         assert_eq!(
             refused,
             Err(ReserveError::InvalidDates(expected)),
-            "{check_in:?} to {check_out:?}"
+            "{check_in} to {check_out}"
         );
         let free = room.is_free(check_in, check_out).await;
         assert!(matches!(free, Err(Error::Validation { .. })), "{free:?}");
     }
-    // Dates are checked before the guest: bad dates for an unknown guest are bad dates.
+    // Stays are checked before the guest: a bad stay for an unknown guest is a bad stay.
     let refused = room
-        .reserve("nobody@example.com", "2027-06-04", "2027-06-01")
+        .reserve("nobody@example.com", day("2027-06-04"), day("2027-06-01"))
         .await;
     assert!(
         matches!(refused, Err(ReserveError::InvalidDates(_))),
         "{refused:?}"
     );
+    for bad in [
+        "2027-6-1",
+        "2027-02-30",
+        "",
+        "2027-06-01T12:00:00Z",
+        "01/06/2027",
+    ] {
+        for (check_in, check_out) in [(bad, "2027-06-04"), ("2027-06-01", bad)] {
+            let args = json!({ "guest": ana.0, "checkIn": check_in, "checkOut": check_out });
+            let request = Request::new(
+                "Room",
+                room.id.0.clone(),
+                Call::Method {
+                    method: "reserve".into(),
+                    args,
+                },
+            );
+            match app.transport.send(&request).await {
+                Err(Error::Validation { message }) => assert!(
+                    message.contains("`Room.reserve`") && message.contains(bad),
+                    "{bad:?}: the error names neither the call nor the text: {message}"
+                ),
+                other => panic!("{check_in:?} to {check_out:?} was not refused: {other:?}"),
+            }
+        }
+    }
     assert_eq!(room.reservations_ids().await, Ok(vec![]));
-}
-
-/// Fails unless `text` is RFC 3339 UTC with whole seconds, e.g. `2026-11-28T06:28:30Z`.
-pub fn assert_rfc3339(text: &str) {
-    let ok = text.len() == 20
-        && hotel_app::dates::is_valid_date(&text[..10])
-        && text.as_bytes()[10] == b'T'
-        && text.ends_with('Z')
-        && text[11..19]
-            .split(':')
-            .map(|part| part.parse::<u8>())
-            .collect::<Result<Vec<_>, _>>()
-            .is_ok_and(|p| p.len() == 3 && p[0] < 24 && p[1] < 60 && p[2] < 60);
-    assert!(ok, "{text:?} is not RFC 3339 UTC");
 }

@@ -182,6 +182,15 @@ impl Ctx {
         self.env.config.clock.now_ms()
     }
 
+    /// The time now as a `Timestamp` (whole milliseconds), from the same clock as
+    /// [`Ctx::now_ms`]. A clock beyond the year 9999 reads as the latest `Timestamp`.
+    pub fn now(&self) -> jiff::Timestamp {
+        i64::try_from(self.now_ms())
+            .ok()
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .unwrap_or(jiff::Timestamp::MAX)
+    }
+
     /// The next step number, for ids of nested and asynchronous calls.
     pub fn next_step(&mut self) -> u32 {
         self.step += 1;

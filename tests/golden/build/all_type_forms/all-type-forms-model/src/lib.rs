@@ -4,12 +4,12 @@
 //! Each object type has a state struct here and a module of the same name, in
 //! snake case, with its `Id`, its creation input `Init`, its method trait `Methods`
 //! and the wire types of its methods.
-/// An instant in UTC as RFC 3339 text, such as `2026-11-28T06:28:30Z`.
+/// An instant, written in UTC as RFC 3339 text such as `2026-11-28T06:28:30Z`.
 #[rustfmt::skip]
-pub type Timestamp = ::std::string::String;
-/// A calendar date as ISO 8601 text, such as `2026-11-28`; dates compare as text.
+pub type Timestamp = ::nubes_runtime::jiff::Timestamp;
+/// A calendar date, written as ISO 8601 text such as `2026-11-28`.
 #[rustfmt::skip]
-pub type Date = ::std::string::String;
+pub type Date = ::nubes_runtime::jiff::civil::Date;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[rustfmt::skip]
 pub struct Point {

@@ -204,6 +204,27 @@ pub mod settings {
         > {
             ::std::result::Result::Ok(self.load().await?.accent)
         }
+        /// Reads `Settings.since`.
+        pub async fn get_since(
+            &self,
+        ) -> ::std::result::Result<::defaults_model::Date, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.since)
+        }
+        /// Reads `Settings.epochEve`.
+        pub async fn get_epoch_eve(
+            &self,
+        ) -> ::std::result::Result<::defaults_model::Timestamp, ::nubes_runtime::Error> {
+            ::std::result::Result::Ok(self.load().await?.epoch_eve)
+        }
+        /// Reads `Settings.renewal`.
+        pub async fn get_renewal(
+            &self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::defaults_model::Date>,
+            ::nubes_runtime::Error,
+        > {
+            ::std::result::Result::Ok(self.load().await?.renewal)
+        }
         /// Changes `Settings.language`.
         pub async fn set_language(
             &self,
@@ -311,6 +332,48 @@ pub mod settings {
             let value = ::nubes_runtime::typed::stored("`Settings.accent`", &value)?;
             let call = ::nubes_runtime::Call::Set {
                 field: ::std::string::String::from("accent"),
+                value,
+            };
+            crate::request(&self.client, "Settings", &self.id.0, call).await?;
+            ::std::result::Result::Ok(())
+        }
+        /// Changes `Settings.since`.
+        pub async fn set_since(
+            &self,
+            value: impl ::core::convert::Into<::defaults_model::Date>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value: ::defaults_model::Date = value.into();
+            let value = ::nubes_runtime::typed::stored("`Settings.since`", &value)?;
+            let call = ::nubes_runtime::Call::Set {
+                field: ::std::string::String::from("since"),
+                value,
+            };
+            crate::request(&self.client, "Settings", &self.id.0, call).await?;
+            ::std::result::Result::Ok(())
+        }
+        /// Changes `Settings.epochEve`.
+        pub async fn set_epoch_eve(
+            &self,
+            value: impl ::core::convert::Into<::defaults_model::Timestamp>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value: ::defaults_model::Timestamp = value.into();
+            let value = ::nubes_runtime::typed::stored("`Settings.epochEve`", &value)?;
+            let call = ::nubes_runtime::Call::Set {
+                field: ::std::string::String::from("epochEve"),
+                value,
+            };
+            crate::request(&self.client, "Settings", &self.id.0, call).await?;
+            ::std::result::Result::Ok(())
+        }
+        /// Changes `Settings.renewal`.
+        pub async fn set_renewal(
+            &self,
+            value: ::std::option::Option<::defaults_model::Date>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value: ::std::option::Option<::defaults_model::Date> = value;
+            let value = ::nubes_runtime::typed::stored("`Settings.renewal`", &value)?;
+            let call = ::nubes_runtime::Call::Set {
+                field: ::std::string::String::from("renewal"),
                 value,
             };
             crate::request(&self.client, "Settings", &self.id.0, call).await?;

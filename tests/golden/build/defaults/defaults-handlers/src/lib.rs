@@ -163,6 +163,27 @@ impl ::nubes_runtime::ObjectHandler for SettingsHandler {
                 )?;
                 ::nubes_runtime::typed::stored("`Settings.accent`", &value)
             }
+            "since" => {
+                let value: ::defaults_model::Date = ::nubes_runtime::typed::decode(
+                    "`Settings.since`",
+                    value,
+                )?;
+                ::nubes_runtime::typed::stored("`Settings.since`", &value)
+            }
+            "epochEve" => {
+                let value: ::defaults_model::Timestamp = ::nubes_runtime::typed::decode(
+                    "`Settings.epochEve`",
+                    value,
+                )?;
+                ::nubes_runtime::typed::stored("`Settings.epochEve`", &value)
+            }
+            "renewal" => {
+                let value: ::std::option::Option<::defaults_model::Date> = ::nubes_runtime::typed::decode(
+                    "`Settings.renewal`",
+                    value,
+                )?;
+                ::nubes_runtime::typed::stored("`Settings.renewal`", &value)
+            }
             "version" | "id" => ::std::result::Result::Ok(value),
             _ => {
                 ::std::result::Result::Err(

@@ -4,6 +4,12 @@
 //! Each object type has a state struct here and a module of the same name, in
 //! snake case, with its `Id`, its creation input `Init`, its method trait `Methods`
 //! and the wire types of its methods.
+/// An instant, written in UTC as RFC 3339 text such as `2026-11-28T06:28:30Z`.
+#[rustfmt::skip]
+pub type Timestamp = ::nubes_runtime::jiff::Timestamp;
+/// A calendar date, written as ISO 8601 text such as `2026-11-28`.
+#[rustfmt::skip]
+pub type Date = ::nubes_runtime::jiff::civil::Date;
 #[derive(
     Debug,
     Clone,
@@ -48,6 +54,11 @@ pub struct Settings {
     pub theme: crate::Theme,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub accent: ::std::option::Option<crate::Theme>,
+    pub since: crate::Date,
+    #[serde(rename = "epochEve")]
+    pub epoch_eve: crate::Timestamp,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub renewal: ::std::option::Option<crate::Date>,
 }
 #[rustfmt::skip]
 impl Settings {
@@ -106,6 +117,15 @@ pub mod settings {
         pub theme: ::std::option::Option<crate::Theme>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub accent: ::std::option::Option<crate::Theme>,
+        /// `since`; `None` takes the schema's default.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub since: ::std::option::Option<crate::Date>,
+        /// `epochEve`; `None` takes the schema's default.
+        #[serde(rename = "epochEve")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub epoch_eve: ::std::option::Option<crate::Timestamp>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub renewal: ::std::option::Option<crate::Date>,
     }
     impl Init {
         /// The state of the new object with the id `id`, defaults filled in.
@@ -127,6 +147,17 @@ pub mod settings {
                     .unwrap_or_else(|| ::std::string::String::from("v1")),
                 theme: self.theme.unwrap_or(crate::Theme::Dark),
                 accent: self.accent.or(::std::option::Option::Some(crate::Theme::Light)),
+                since: self
+                    .since
+                    .unwrap_or_else(|| crate::Date::constant(2024i16, 2i8, 29i8)),
+                epoch_eve: self
+                    .epoch_eve
+                    .unwrap_or_else(|| crate::Timestamp::constant(0i64, -500000000i32)),
+                renewal: self
+                    .renewal
+                    .or_else(|| ::std::option::Option::Some(
+                        crate::Date::constant(2027i16, 1i8, 1i8),
+                    )),
             }
         }
     }
@@ -288,6 +319,48 @@ pub mod settings {
                 .await?;
             ::std::result::Result::Ok(state.accent)
         }
+        /// Reads `Settings.since`.
+        pub async fn get_since(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<crate::Date, ::nubes_runtime::Error> {
+            let state: crate::Settings = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Settings",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.since)
+        }
+        /// Reads `Settings.epochEve`.
+        pub async fn get_epoch_eve(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<crate::Timestamp, ::nubes_runtime::Error> {
+            let state: crate::Settings = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Settings",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.epoch_eve)
+        }
+        /// Reads `Settings.renewal`.
+        pub async fn get_renewal(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<
+            ::std::option::Option<crate::Date>,
+            ::nubes_runtime::Error,
+        > {
+            let state: crate::Settings = ::nubes_runtime::typed::get(
+                    ctx,
+                    "Settings",
+                    &self.0,
+                )
+                .await?;
+            ::std::result::Result::Ok(state.renewal)
+        }
         /// Changes `Settings.language`.
         pub async fn set_language(
             &self,
@@ -359,6 +432,33 @@ pub mod settings {
         ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
             let value = ::nubes_runtime::typed::stored("`Settings.accent`", &value)?;
             ctx.set("Settings", &self.0, "accent", value).await
+        }
+        /// Changes `Settings.since`.
+        pub async fn set_since(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            value: crate::Date,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value = ::nubes_runtime::typed::stored("`Settings.since`", &value)?;
+            ctx.set("Settings", &self.0, "since", value).await
+        }
+        /// Changes `Settings.epochEve`.
+        pub async fn set_epoch_eve(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            value: crate::Timestamp,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value = ::nubes_runtime::typed::stored("`Settings.epochEve`", &value)?;
+            ctx.set("Settings", &self.0, "epochEve", value).await
+        }
+        /// Changes `Settings.renewal`.
+        pub async fn set_renewal(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            value: ::std::option::Option<crate::Date>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let value = ::nubes_runtime::typed::stored("`Settings.renewal`", &value)?;
+            ctx.set("Settings", &self.0, "renewal", value).await
         }
     }
     impl Init {

@@ -183,6 +183,30 @@ pub mod region_stats {
             ::nubes_runtime::typed::decode("the result of `RegionStats.record`", result)
         }
     }
+    impl Id {
+        /// The methods of this `RegionStats` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once.
+        pub fn later(&self) -> Later<'_> {
+            Later(self)
+        }
+    }
+    /// Asynchronous calls to one `RegionStats`, from [`Id::later`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Later<'a>(&'a Id);
+    impl Later<'_> {
+        /// Queues `RegionStats.record`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn record(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            count: i64,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = RecordArgs { count };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `RegionStats.record`",
+                &args,
+            )?;
+            ctx.send("RegionStats", &self.0.0, "record", args)
+        }
+    }
     impl Init {
         /// Creates the object in this invocation; `AlreadyExists` if its id is taken.
         pub async fn create(

@@ -4,12 +4,12 @@
 //! Each object type has a state struct here and a module of the same name, in
 //! snake case, with its `Id`, its creation input `Init`, its method trait `Methods`
 //! and the wire types of its methods.
-/// An instant in UTC as RFC 3339 text, such as `2026-11-28T06:28:30Z`.
+/// An instant, written in UTC as RFC 3339 text such as `2026-11-28T06:28:30Z`.
 #[rustfmt::skip]
-pub type Timestamp = ::std::string::String;
-/// A calendar date as ISO 8601 text, such as `2026-11-28`; dates compare as text.
+pub type Timestamp = ::nubes_runtime::jiff::Timestamp;
+/// A calendar date, written as ISO 8601 text such as `2026-11-28`.
 #[rustfmt::skip]
-pub type Date = ::std::string::String;
+pub type Date = ::nubes_runtime::jiff::civil::Date;
 /// A point on the earth, in degrees (WGS 84).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[rustfmt::skip]
@@ -858,6 +858,36 @@ pub mod room {
             )?;
             let result = ctx.call("Room", &self.0, "isFree", args).await?;
             ::nubes_runtime::typed::decode("the result of `Room.isFree`", result)
+        }
+    }
+    impl Id {
+        /// The methods of this `Room` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once.
+        pub fn later(&self) -> Later<'_> {
+            Later(self)
+        }
+    }
+    /// Asynchronous calls to one `Room`, from [`Id::later`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Later<'a>(&'a Id);
+    impl Later<'_> {
+        /// Queues `Room.reserve`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn reserve(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            guest: crate::user::Id,
+            check_in: crate::Date,
+            check_out: crate::Date,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = ReserveArgs {
+                guest,
+                check_in,
+                check_out,
+            };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Room.reserve`",
+                &args,
+            )?;
+            ctx.send("Room", &self.0.0, "reserve", args)
         }
     }
     impl Init {

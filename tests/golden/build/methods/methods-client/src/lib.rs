@@ -570,6 +570,23 @@ pub mod hotel {
                 ::nubes_runtime::typed::decode("the result of `Hotel.transfer`", result)?,
             )
         }
+        /// queues `touch` on every room, to run after this call commits
+        pub async fn touch_all(
+            &self,
+        ) -> ::std::result::Result<i64, ::nubes_runtime::Error> {
+            let args = ::methods_model::hotel::TouchAllArgs {
+            };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Hotel.touchAll`",
+                &args,
+            )?;
+            let call = ::nubes_runtime::Call::Method {
+                method: ::std::string::String::from("touchAll"),
+                args,
+            };
+            let result = crate::request(&self.client, "Hotel", &self.id.0, call).await?;
+            ::nubes_runtime::typed::decode("the result of `Hotel.touchAll`", result)
+        }
     }
 }
 /// The client side of `Guest`.

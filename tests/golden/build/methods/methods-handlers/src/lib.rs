@@ -385,6 +385,26 @@ impl<A: App> ::nubes_runtime::ObjectHandler for HotelHandler<A> {
                 ::nubes_runtime::typed::save_this(ctx, &before, &this).await?;
                 ::nubes_runtime::typed::encode("the result of `Hotel.transfer`", &result)
             }
+            "touchAll" => {
+                let _: ::methods_model::hotel::TouchAllArgs = ::nubes_runtime::typed::decode_args(
+                    "the arguments of `Hotel.touchAll`",
+                    args,
+                )?;
+                let mut this: ::methods_model::Hotel = ::nubes_runtime::typed::this(ctx)
+                    .await?;
+                let before = ::nubes_runtime::typed::encode_fields(
+                    "the state of a `Hotel`",
+                    &this,
+                )?;
+                let result = <A as ::methods_model::hotel::Methods>::touch_all(
+                        &*self.app,
+                        &mut this,
+                        ctx,
+                    )
+                    .await?;
+                ::nubes_runtime::typed::save_this(ctx, &before, &this).await?;
+                ::nubes_runtime::typed::encode("the result of `Hotel.touchAll`", &result)
+            }
             _ => {
                 ::std::result::Result::Err(
                     ::nubes_runtime::Error::validation(
@@ -419,6 +439,11 @@ impl<A: App> ::nubes_runtime::ObjectHandler for HotelHandler<A> {
                 ::nubes_runtime::typed::check_args::<
                     ::methods_model::hotel::TransferArgs,
                 >("the arguments of `Hotel.transfer`", args)
+            }
+            "touchAll" => {
+                ::nubes_runtime::typed::check_args::<
+                    ::methods_model::hotel::TouchAllArgs,
+                >("the arguments of `Hotel.touchAll`", args)
             }
             _ => {
                 ::std::result::Result::Err(

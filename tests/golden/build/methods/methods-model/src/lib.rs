@@ -4,12 +4,12 @@
 //! Each object type has a state struct here and a module of the same name, in
 //! snake case, with its `Id`, its creation input `Init`, its method trait `Methods`
 //! and the wire types of its methods.
-/// An instant in UTC as RFC 3339 text, such as `2026-11-28T06:28:30Z`.
+/// An instant, written in UTC as RFC 3339 text such as `2026-11-28T06:28:30Z`.
 #[rustfmt::skip]
-pub type Timestamp = ::std::string::String;
-/// A calendar date as ISO 8601 text, such as `2026-11-28`; dates compare as text.
+pub type Timestamp = ::nubes_runtime::jiff::Timestamp;
+/// A calendar date, written as ISO 8601 text such as `2026-11-28`.
 #[rustfmt::skip]
-pub type Date = ::std::string::String;
+pub type Date = ::nubes_runtime::jiff::civil::Date;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[rustfmt::skip]
 pub struct Stay {
@@ -521,6 +521,67 @@ pub mod room {
             ::nubes_runtime::typed::decode("the result of `Room.touch`", result)
         }
     }
+    impl Id {
+        /// The methods of this `Room` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once.
+        pub fn later(&self) -> Later<'_> {
+            Later(self)
+        }
+    }
+    /// Asynchronous calls to one `Room`, from [`Id::later`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Later<'a>(&'a Id);
+    impl Later<'_> {
+        /// Queues `Room.reserve`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        #[allow(clippy::too_many_arguments)]
+        pub fn reserve(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            guest: crate::guest::Id,
+            from: crate::Date,
+            to: crate::Date,
+            kind: crate::Kind,
+            note: ::std::option::Option<::std::string::String>,
+            extras: ::std::vec::Vec<::std::string::String>,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = ReserveArgs {
+                guest,
+                from,
+                to,
+                kind,
+                note,
+                extras,
+            };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Room.reserve`",
+                &args,
+            )?;
+            ctx.send("Room", &self.0.0, "reserve", args)
+        }
+        /// Queues `Room.close`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn close(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = CloseArgs {};
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Room.close`",
+                &args,
+            )?;
+            ctx.send("Room", &self.0.0, "close", args)
+        }
+        /// Queues `Room.touch`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn touch(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = TouchArgs {};
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Room.touch`",
+                &args,
+            )?;
+            ctx.send("Room", &self.0.0, "touch", args)
+        }
+    }
     impl Init {
         /// Creates the object, with a fresh id, in this invocation.
         pub async fn create(
@@ -678,6 +739,10 @@ pub mod hotel {
             }
         }
     }
+    /// The arguments of `Hotel.touchAll`, by parameter name on the wire.
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct TouchAllArgs {}
     /// The methods of `Hotel`. Implement it on a type of your own and hand that to the
     /// handlers; read-only methods get the state by `&`, the others by `&mut`, and every
     /// change made through `ctx` commits with the call, exactly once.
@@ -723,6 +788,14 @@ pub mod hotel {
             to: crate::hotel::Id,
         ) -> impl ::core::future::Future<
             Output = ::std::result::Result<(), self::TransferError>,
+        > + ::core::marker::Send;
+        /// queues `touch` on every room, to run after this call commits
+        fn touch_all(
+            &self,
+            this: &mut crate::Hotel,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> impl ::core::future::Future<
+            Output = ::std::result::Result<i64, ::nubes_runtime::Error>,
         > + ::core::marker::Send;
     }
     impl Id {
@@ -882,6 +955,56 @@ pub mod hotel {
                 ::nubes_runtime::typed::decode("the result of `Hotel.transfer`", result)?,
             )
         }
+        /// Calls `Hotel.touchAll` inline: it commits with this invocation.
+        pub async fn touch_all(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<i64, ::nubes_runtime::Error> {
+            let args = TouchAllArgs {};
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Hotel.touchAll`",
+                &args,
+            )?;
+            let result = ctx.call("Hotel", &self.0, "touchAll", args).await?;
+            ::nubes_runtime::typed::decode("the result of `Hotel.touchAll`", result)
+        }
+    }
+    impl Id {
+        /// The methods of this `Hotel` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once.
+        pub fn later(&self) -> Later<'_> {
+            Later(self)
+        }
+    }
+    /// Asynchronous calls to one `Hotel`, from [`Id::later`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Later<'a>(&'a Id);
+    impl Later<'_> {
+        /// Queues `Hotel.transfer`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn transfer(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            room: crate::room::Id,
+            to: crate::hotel::Id,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = TransferArgs { room, to };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Hotel.transfer`",
+                &args,
+            )?;
+            ctx.send("Hotel", &self.0.0, "transfer", args)
+        }
+        /// Queues `Hotel.touchAll`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn touch_all(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = TouchAllArgs {};
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Hotel.touchAll`",
+                &args,
+            )?;
+            ctx.send("Hotel", &self.0.0, "touchAll", args)
+        }
     }
     impl Init {
         /// Creates the object, with a fresh id, in this invocation.
@@ -1039,6 +1162,31 @@ pub mod guest {
             )?;
             let result = ctx.call("Guest", &self.0, "checkIn", args).await?;
             ::nubes_runtime::typed::decode("the result of `Guest.checkIn`", result)
+        }
+    }
+    impl Id {
+        /// The methods of this `Guest` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once.
+        pub fn later(&self) -> Later<'_> {
+            Later(self)
+        }
+    }
+    /// Asynchronous calls to one `Guest`, from [`Id::later`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Later<'a>(&'a Id);
+    impl Later<'_> {
+        /// Queues `Guest.checkIn`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn check_in(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            rooms: ::std::vec::Vec<crate::room::Id>,
+            at: crate::Timestamp,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = CheckInArgs { rooms, at };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Guest.checkIn`",
+                &args,
+            )?;
+            ctx.send("Guest", &self.0.0, "checkIn", args)
         }
     }
     impl Init {

@@ -244,6 +244,57 @@ pub mod ticket {
             ::nubes_runtime::typed::decode("the result of `Ticket.renameEvent`", result)
         }
     }
+    impl Id {
+        /// The methods of this `Ticket` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once.
+        pub fn later(&self) -> Later<'_> {
+            Later(self)
+        }
+    }
+    /// Asynchronous calls to one `Ticket`, from [`Id::later`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Later<'a>(&'a Id);
+    impl Later<'_> {
+        /// Queues `Ticket.transfer`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn transfer(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            to: ::std::string::String,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = TransferArgs { to };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Ticket.transfer`",
+                &args,
+            )?;
+            ctx.send("Ticket", &self.0.0, "transfer", args)
+        }
+        /// Queues `Ticket.moveSeat`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn move_seat(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            seat: i64,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = MoveSeatArgs { seat };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Ticket.moveSeat`",
+                &args,
+            )?;
+            ctx.send("Ticket", &self.0.0, "moveSeat", args)
+        }
+        /// Queues `Ticket.renameEvent`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn rename_event(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            other: crate::ticket::Id,
+            event: ::std::string::String,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = RenameEventArgs { other, event };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Ticket.renameEvent`",
+                &args,
+            )?;
+            ctx.send("Ticket", &self.0.0, "renameEvent", args)
+        }
+    }
     impl Init {
         /// Creates the object, with a fresh id, in this invocation.
         pub async fn create(

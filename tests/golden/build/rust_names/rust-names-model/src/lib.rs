@@ -465,6 +465,31 @@ pub mod thing {
             ::nubes_runtime::typed::decode("the result of `Thing.loop`", result)
         }
     }
+    impl Id {
+        /// The methods of this `Thing` as asynchronous calls: each is stored with this invocation's commit, in the outbox, and delivered after it, at least once; it runs exactly once.
+        pub fn later(&self) -> Later<'_> {
+            Later(self)
+        }
+    }
+    /// Asynchronous calls to one `Thing`, from [`Id::later`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Later<'a>(&'a Id);
+    impl Later<'_> {
+        /// Queues `Thing.loop`: it runs after this invocation commits, exactly once, and its result or error is not returned here.
+        pub fn r#loop(
+            &self,
+            ctx: &mut ::nubes_runtime::Ctx,
+            times: i64,
+            r#in: ::std::string::String,
+        ) -> ::std::result::Result<(), ::nubes_runtime::Error> {
+            let args = LoopArgs { times, r#in };
+            let args = ::nubes_runtime::typed::encode(
+                "the arguments of `Thing.loop`",
+                &args,
+            )?;
+            ctx.send("Thing", &self.0.0, "loop", args)
+        }
+    }
     impl Init {
         /// Creates the object, with a fresh id, in this invocation.
         pub async fn create(
