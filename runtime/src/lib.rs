@@ -44,6 +44,15 @@ pub use jiff;
 /// Re-exported for generated code, so it needs no dependency of its own.
 pub use serde_json;
 
+/// Includes the code a build script generated with `nubes-build` into `OUT_DIR`:
+/// `include_generated!("hotel_model")` at the root of the `hotel-model` crate.
+#[macro_export]
+macro_rules! include_generated {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
+
 #[cfg(feature = "lambda-client")]
 pub use aws_sdk_lambda;
 #[cfg(feature = "lambda-handler")]
