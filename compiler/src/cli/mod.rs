@@ -10,6 +10,7 @@ mod build;
 mod diff;
 mod fmt;
 mod graph;
+mod new;
 
 use crate::json_diagnostics;
 use crate::load::FsReader;
@@ -65,6 +66,13 @@ enum Command {
     /// or deployed clients (or a schema has errors), 2 for bad usage or a file that cannot
     /// be read.
     Diff(diff::DiffArgs),
+    /// Create a new workspace: a small schema, its generated crates, an app crate that
+    /// implements its methods, and a test that runs it in process (`cargo test` passes
+    /// as it is).
+    ///
+    /// Exit status: 0 when the workspace was created, 2 for a bad name, a directory that
+    /// is not empty, or files that cannot be written.
+    New(new::NewArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -218,6 +226,7 @@ where
         Command::Fmt(args) => fmt::run(&args, io),
         Command::Graph(args) => graph::run(&args, io),
         Command::Diff(args) => diff::run(&args, io),
+        Command::New(args) => new::run(&args, io),
     }
 }
 
