@@ -6,8 +6,8 @@ use crate::ir::Type;
 
 /// Every stdlib file: its import path and its text.
 const FILES: &[(&str, &str)] = &[
-    ("stdlib/geo.nubes", include_str!("../../stdlib/geo.nubes")),
-    ("stdlib/time.nubes", include_str!("../../stdlib/time.nubes")),
+    ("stdlib/geo.nubes", include_str!("../stdlib/geo.nubes")),
+    ("stdlib/time.nubes", include_str!("../stdlib/time.nubes")),
 ];
 
 /// The prefix of import paths that name stdlib files.

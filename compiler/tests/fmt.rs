@@ -24,7 +24,7 @@ use run::{compare, nubesc, nubesc_in, workspace_root};
 fn repository_schemas() -> Vec<PathBuf> {
     let root = workspace_root();
     let mut files = Vec::new();
-    let mut dirs: Vec<PathBuf> = ["examples", "stdlib", "tests/golden"]
+    let mut dirs: Vec<PathBuf> = ["examples", "compiler/stdlib", "tests/golden"]
         .iter()
         .map(PathBuf::from)
         .collect();
@@ -156,7 +156,7 @@ fn golden_layouts() {
 fn the_examples_and_the_stdlib_are_formatted() {
     let mut files: Vec<String> = repository_schemas()
         .into_iter()
-        .filter(|path| path.starts_with("examples") || path.starts_with("stdlib"))
+        .filter(|path| path.starts_with("examples") || path.starts_with("compiler/stdlib"))
         .map(|path| path.display().to_string())
         .collect();
     assert!(files.len() >= 3, "{files:?}");

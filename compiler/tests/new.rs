@@ -112,10 +112,12 @@ fn a_new_workspace_builds_checks_and_passes_its_tests() {
     assert!(files(&dir) == files(&again), "two runs differ");
 
     let manifest = dir.join("Cargo.toml").to_string_lossy().into_owned();
-    let fmt = Command::new("cargo")
-        .args(["fmt", "--all", "--check", "--manifest-path", &manifest])
+    let fmt = Command::new("rustfmt")
+        .args(["--check", "--edition", "2021"])
+        .args(["src/lib.rs", "src/main.rs", "tests/accounts.rs"])
+        .current_dir(dir.join("piggy-bank-app"))
         .output()
-        .expect("cargo fmt runs");
+        .expect("rustfmt runs");
     assert!(
         fmt.status.success(),
         "not formatted:\n{}",

@@ -60,7 +60,7 @@ fn corpus() -> Vec<Vec<u8>> {
     let mut files = Vec::new();
     let mut dirs = vec![
         root.join("examples"),
-        root.join("stdlib"),
+        root.join("compiler/stdlib"),
         root.join("tests/golden"),
     ];
     while let Some(dir) = dirs.pop() {

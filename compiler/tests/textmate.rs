@@ -69,9 +69,13 @@ fn textmate(args: &[&str]) -> Output {
 /// example, the stdlib and the passing golden cases with their helper files.
 fn schemas() -> Vec<String> {
     let mut found = vec![HOTEL.to_string()];
-    for dir in ["stdlib", "tests/golden/pass", "tests/golden/pass/lib"] {
+    for dir in [
+        "compiler/stdlib",
+        "tests/golden/pass",
+        "tests/golden/pass/lib",
+    ] {
         let mut here = Vec::new();
-        collect(&root(), Path::new(dir), dir == "stdlib", &mut here);
+        collect(&root(), Path::new(dir), dir == "compiler/stdlib", &mut here);
         here.sort();
         found.extend(here);
     }

@@ -1,7 +1,7 @@
 //! Splits a schema that parsed into tokens, comments included, so the formatter can lay
 //! out code and keep every comment where it was.
 //!
-//! The lexer follows `grammar/nubes.pest`; it only ever sees text the parser accepted, so
+//! The lexer follows `compiler/grammar/nubes.pest`; it only ever sees text the parser accepted, so
 //! it does not report errors: anything it does not recognise becomes a one-character
 //! punctuation token, which the formatter's self-check then catches.
 

@@ -1,6 +1,6 @@
 //! Parsing: `.nubes` text → [`ast::File`] plus syntax diagnostics.
 //!
-//! The pest grammar lives in `grammar/nubes.pest`. Lines that the grammar's catch-all
+//! The pest grammar lives in `compiler/grammar/nubes.pest`. Lines that the grammar's catch-all
 //! rules swallowed are explained here, one diagnostic each, so a file with several
 //! broken lines reports all of them.
 
@@ -14,13 +14,13 @@ use crate::diag::Diagnostic;
 use crate::source::FileId;
 
 mod grammar {
-    //! The parser pest generates from `grammar/nubes.pest` (its rule names are the
+    //! The parser pest generates from `compiler/grammar/nubes.pest` (its rule names are the
     //! grammar's, documented there).
     #![allow(missing_docs)]
 
     /// The parser generated from the grammar.
     #[derive(pest_derive::Parser)]
-    #[grammar = "../../grammar/nubes.pest"]
+    #[grammar = "../grammar/nubes.pest"]
     pub(crate) struct NubesParser;
 }
 
