@@ -5,10 +5,10 @@
 pub fn date(text: &str) -> Result<(i16, i8, i8), String> {
     let date: jiff::civil::Date = text
         .parse()
-        .map_err(|error| format!("`{text}` is not a date written `YYYY-MM-DD` ({error})"))?;
+        .map_err(|error| format!("`{text}` is not a date such as `2026-11-28` ({error})"))?;
     if date.to_string() != text {
         return Err(format!(
-            "`{text}` is not a date written `YYYY-MM-DD` (write `{date}`)"
+            "`{text}` is not written `YYYY-MM-DD` (write `{date}`)"
         ));
     }
     Ok((date.year(), date.month(), date.day()))

@@ -54,8 +54,8 @@ impl Part {
     }
 }
 
-/// Why code could not be generated.
-#[derive(Debug)]
+/// Why code could not be generated. Its `Debug` form is its message, so that a build
+/// script's `main` that returns it prints the diagnostics as they are.
 pub enum Error {
     /// The schema could not be read.
     Read(String),
@@ -84,6 +84,12 @@ impl fmt::Display for Error {
             ),
             Error::OutOfDate(report) => write!(f, "{report}"),
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -130,7 +136,7 @@ impl Builder {
     }
 
     /// Whether to print `cargo:rerun-if-changed` for the schema and its imports (on by
-    /// default; off when not in a build script).
+    /// default; turn it off outside a build script, where the lines mean nothing).
     pub fn emit_rerun_if_changed(mut self, on: bool) -> Self {
         self.rerun = on;
         self

@@ -70,8 +70,9 @@ enum Command {
     /// implements its methods, and a test that runs it in process (`cargo test` passes
     /// as it is).
     ///
-    /// Exit status: 0 when the workspace was created, 2 for a bad name, a directory that
-    /// is not empty, or files that cannot be written.
+    /// Exit status: 0 when the workspace was created, 1 when its starter schema does not
+    /// compile (a bug in nubesc), 2 for a bad name or runtime path, a directory that is
+    /// not empty, or files that cannot be written.
     New(new::NewArgs),
 }
 

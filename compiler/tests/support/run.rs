@@ -55,8 +55,14 @@ pub fn compare(path: &Path, actual: Option<&str>) -> Option<String> {
     let expected = fs::read_to_string(path).ok();
     if blessing() {
         match actual {
-            Some(text) => fs::write(path, text)
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display())),
+            Some(text) => {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)
+                        .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
+                }
+                fs::write(path, text)
+                    .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()))
+            }
             None if expected.is_some() => fs::remove_file(path)
                 .unwrap_or_else(|e| panic!("cannot remove {}: {e}", path.display())),
             None => {}

@@ -91,10 +91,17 @@ impl Runtime {
     /// Delivers up to `limit` pending calls of one partition, up to
     /// [`Config::outbox_delivery_concurrency`](crate::Config::outbox_delivery_concurrency)
     /// at a time. A call that cannot be delivered now is passed over, not allowed to hold
-    /// up the others; the partition is then marked for the collector's next round.
+    /// up the others; the partition is then marked for the collector's next round, as it
+    /// is when the partition cannot be read.
     async fn deliver_partition(&self, shard: usize, limit: usize) -> Result<usize, Error> {
         let env = self.env();
-        let messages = outbox::pending(env, shard, limit).await?;
+        let messages = match outbox::pending(env, shard, limit).await {
+            Ok(messages) => messages,
+            Err(error) => {
+                env.outbox_rounds.mark(shard);
+                return Err(error);
+            }
+        };
         let mut left = messages.len() >= limit;
         let at_once = env.config.outbox_delivery_concurrency.max(1);
         let mut waiting = messages.into_iter();

@@ -2,12 +2,13 @@
 //! asynchronous calls their methods queue are delivered by the transport itself, as
 //! [`Delivery`] says.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
 
 use super::Transport;
 use crate::error::Error;
@@ -26,17 +27,19 @@ const MAX_ROUNDS_BEFORE_REPLY: usize = 16;
 /// at least once in delivery and exactly once in effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
-    /// A background task, started with the first request, delivers them as soon as a
-    /// call has queued some, and tries again every `retry_every` while some could not be
-    /// delivered yet. It stops when the last clone of the transport is dropped. Idle, it
-    /// reads nothing.
+    /// A background task, started with the first request that queues calls, delivers
+    /// them as soon as a call has queued some, and tries again every `retry_every` while
+    /// some could not be delivered yet. It stops when the last clone of the transport is
+    /// dropped (and is started again if its Tokio runtime ended). Idle, it reads nothing.
     Background {
         /// The wait before calls that could not be delivered are tried again.
         retry_every: Duration,
     },
     /// Before a request is answered, the calls it queued are delivered (and the calls
-    /// those queue, for a few rounds). Slower replies, but deterministic: what a call
-    /// queued has run when it returns — the choice for tests.
+    /// those queue, for a few rounds), one request's delivery at a time. Slower replies,
+    /// but deterministic: what a call queued has run when it returns, unless its
+    /// delivery failed (then it is tried again before the next reply) — the choice for
+    /// tests.
     BeforeReply,
     /// Not delivered by the transport: the application runs
     /// [`Runtime::deliver_outbox`] or [`Runtime::spawn_outbox_collector`] itself.
@@ -57,7 +60,8 @@ impl Default for Delivery {
 pub struct InProcess {
     runtime: Runtime,
     delivery: Delivery,
-    background: Arc<OnceLock<Background>>,
+    background: Arc<Mutex<Option<Background>>>,
+    before_reply: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl InProcess {
@@ -68,6 +72,7 @@ impl InProcess {
             runtime,
             delivery: Delivery::default(),
             background: Arc::default(),
+            before_reply: Arc::default(),
         }
     }
 
@@ -92,24 +97,50 @@ impl InProcess {
 
     /// This transport, once the tables of its schema exist (created if missing). Unless
     /// delivery is [`Delivery::Manual`], calls an earlier run queued and left in the
-    /// outbox are delivered now, once.
+    /// outbox are delivered now, once; a failure to deliver them is logged, not
+    /// returned (they stay in the outbox).
     pub async fn with_tables(self) -> Result<Self, Error> {
         self.runtime.ensure_tables().await?;
         if self.delivery != Delivery::Manual {
-            self.runtime.deliver_outbox(ROUND_LIMIT).await?;
+            if let Err(error) = self.runtime.deliver_outbox(ROUND_LIMIT).await {
+                tracing::warn!(%error, "calls an earlier run left in the outbox stay there");
+            }
         }
         Ok(self)
     }
 
     /// Delivers what the request just answered queued, as [`Delivery::BeforeReply`] does.
+    /// One request delivers at a time: a request that finds another delivering waits for
+    /// it, so its own calls, which that delivery may have taken, have run when it answers.
     async fn deliver_before_reply(&self) {
+        let _one_at_a_time = self.before_reply.lock().await;
         for _ in 0..MAX_ROUNDS_BEFORE_REPLY {
             if !self.runtime.has_own_outbox() {
                 return;
             }
-            if let Err(error) = self.runtime.deliver_own_outbox(ROUND_LIMIT).await {
-                tracing::warn!(%error, "asynchronous calls left in the outbox for the next reply");
-                return;
+            match self.runtime.deliver_own_outbox(ROUND_LIMIT).await {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "asynchronous calls left in the outbox for the next reply");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Has the background task look at the outbox, starting it if it is not running.
+    fn wake_background(&self, retry_every: Duration) {
+        let mut background = self
+            .background
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match background.as_ref() {
+            Some(running) if !running.task.is_finished() => running.wake(),
+            _ => {
+                let started = Background::spawn(self.runtime.clone(), retry_every);
+                started.wake();
+                *background = Some(started);
             }
         }
     }
@@ -124,9 +155,7 @@ impl Transport for InProcess {
             Delivery::BeforeReply => self.deliver_before_reply().await,
             Delivery::Background { retry_every } => {
                 if self.runtime.has_own_outbox() {
-                    self.background
-                        .get_or_init(|| Background::spawn(self.runtime.clone(), retry_every))
-                        .wake();
+                    self.wake_background(retry_every);
                 }
             }
         }
@@ -137,6 +166,7 @@ impl Transport for InProcess {
 /// The task behind [`Delivery::Background`]; dropping this stops it.
 struct Background {
     wake: Arc<Notify>,
+    task: JoinHandle<()>,
     _stop: watch::Sender<()>,
 }
 
@@ -146,7 +176,7 @@ impl Background {
         let wake = Arc::new(Notify::new());
         let (stop, mut stopped) = watch::channel(());
         let woken = Arc::clone(&wake);
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
                 let retry = runtime.has_own_outbox();
                 tokio::select! {
@@ -166,7 +196,11 @@ impl Background {
                 }
             }
         });
-        Background { wake, _stop: stop }
+        Background {
+            wake,
+            task,
+            _stop: stop,
+        }
     }
 
     /// Has the task look at the outbox now.

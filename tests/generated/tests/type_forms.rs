@@ -761,7 +761,8 @@ async fn dates_and_instants_are_checked_where_they_enter(store: Arc<dyn Store>) 
         );
         match transport.send(&request).await {
             Err(Error::Validation { message }) => assert!(
-                message.contains(field) && message.contains(&bad.to_string().replace('"', "")),
+                message.contains(&format!("`Owner.{field}`"))
+                    && message.contains(&bad.to_string().replace('"', "")),
                 "setting {field} to {bad}: the error names neither the field nor the value: {message}"
             ),
             other => panic!("setting {field} to {bad} was not refused: {other:?}"),

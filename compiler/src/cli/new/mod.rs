@@ -48,29 +48,29 @@ pub(super) fn run(args: &NewArgs, io: &mut Io<'_>) -> i32 {
         );
         return write_or_fail(io.stderr, &text, EXIT_USAGE);
     }
+    let runtime_path = args.runtime_path.as_ref().map(|path| io.base.join(path));
+    if let Some(path) = &runtime_path {
+        if !path.join("Cargo.toml").is_file() {
+            let text = format!(
+                "error: `--runtime-path {}` is not a crate: it has no Cargo.toml\n",
+                path.display()
+            );
+            return write_or_fail(io.stderr, &text, EXIT_USAGE);
+        }
+    }
     if let Err(error) = std::fs::create_dir_all(&root) {
         let text = format!("error: cannot create `{}`: {error}\n", shown.display());
         return write_or_fail(io.stderr, &text, EXIT_USAGE);
     }
-    let runtime = match &args.runtime_path {
+    let runtime = match &runtime_path {
         None => RuntimeDependency::this_version(),
-        Some(path) => {
-            let path = io.base.join(path);
-            if !path.join("Cargo.toml").is_file() {
-                let text = format!(
-                    "error: `--runtime-path {}` is not a crate: it has no Cargo.toml\n",
-                    path.display()
-                );
+        Some(path) => match output::runtime_path_from(&root, path) {
+            Ok(relative) => RuntimeDependency::Path(relative),
+            Err(error) => {
+                let text = format!("error: cannot resolve `{}`: {error}\n", path.display());
                 return write_or_fail(io.stderr, &text, EXIT_USAGE);
             }
-            match output::runtime_path_from(&root, &path) {
-                Ok(relative) => RuntimeDependency::Path(relative),
-                Err(error) => {
-                    let text = format!("error: cannot resolve `{}`: {error}\n", path.display());
-                    return write_or_fail(io.stderr, &text, EXIT_USAGE);
-                }
-            }
-        }
+        },
     };
     let tree = match workspace(app, &runtime) {
         Ok(tree) => tree,
