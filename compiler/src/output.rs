@@ -45,6 +45,21 @@ pub fn compare(tree: &Tree, dir: &Path) -> Vec<(PathBuf, Difference)> {
         .collect()
 }
 
+/// One line for each file of [`compare`]'s result, `  missing: <path>` or
+/// `  differs: <path>`, each ending in a newline.
+pub fn describe(differences: &[(PathBuf, Difference)]) -> String {
+    differences
+        .iter()
+        .map(|(path, difference)| {
+            let what = match difference {
+                Difference::Missing => "missing",
+                Difference::Changed => "differs",
+            };
+            format!("  {what}: {}\n", path.display())
+        })
+        .collect()
+}
+
 /// The path from a generated crate in `out_dir` (one level below it) to `runtime`, with
 /// `/` separators so the manifests are the same on every platform. Both paths must exist.
 pub fn runtime_path_from(out_dir: &Path, runtime: &Path) -> io::Result<String> {

@@ -30,7 +30,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use nubesc::codegen::{self, naming, DeployOptions, Options, RuntimeDependency, Tree};
-use nubesc::output::{self, Difference};
+use nubesc::output;
 use nubesc::render::{self, Colors};
 
 /// One of the three generated crates of an application.
@@ -158,10 +158,10 @@ impl Builder {
             .get(Path::new(&source))
             .map(|text| for_include(text))
             .ok_or_else(|| Error::Generate(format!("no `{source}` was generated")))?;
-        let file = dir.join(format!("{}_{}.rs", app.replace('-', "_"), part.name()));
-        if std::fs::read(&file).ok().as_deref() != Some(text.as_bytes()) {
-            std::fs::write(&file, text).map_err(|error| Error::Write(file.clone(), error))?;
-        }
+        let name = PathBuf::from(format!("{}_{}.rs", app.replace('-', "_"), part.name()));
+        let file = dir.join(&name);
+        output::write(&Tree::from([(name, text)]), dir)
+            .map_err(|error| Error::Write(file.clone(), error))?;
         Ok(file)
     }
 
@@ -190,13 +190,7 @@ impl Builder {
             dir.display(),
             self.schema.display()
         );
-        for (path, difference) in differences {
-            let what = match difference {
-                Difference::Missing => "missing",
-                Difference::Changed => "differs",
-            };
-            report.push_str(&format!("  {what}: {}\n", path.display()));
-        }
+        report.push_str(&output::describe(&differences));
         report.push_str("help: write them again with `Builder::write_crates` or `nubesc build`");
         Err(Error::OutOfDate(report))
     }
@@ -240,13 +234,7 @@ impl Builder {
         };
         let app = match &self.app {
             Some(app) => app.clone(),
-            None => naming::app_name(
-                &self
-                    .schema
-                    .file_stem()
-                    .map(|stem| stem.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            ),
+            None => naming::app_name_of(&self.schema),
         };
         let options = Options {
             app: app.clone(),

@@ -14,13 +14,7 @@ use crate::output::{self, Difference};
 pub(super) fn run(args: &BuildArgs, io: &mut Io<'_>) -> i32 {
     let app = match &args.name {
         Some(name) => name.clone(),
-        None => naming::app_name(
-            &args
-                .file
-                .file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        ),
+        None => naming::app_name_of(&args.file),
     };
     if !naming::is_valid_app_name(&app) {
         let text = format!("error: {}\n", codegen::CodegenError::BadAppName(app));
@@ -101,13 +95,7 @@ fn runtime_dependency(
         return Ok(RuntimeDependency::this_version());
     };
     let path = &base.join(path);
-    let manifest = path.join("Cargo.toml");
-    if !manifest.is_file() {
-        return Err(format!(
-            "`--runtime-path {}` is not a crate: it has no Cargo.toml",
-            path.display()
-        ));
-    }
+    check_runtime_crate(path)?;
     output::runtime_path_from(out, path)
         .map(RuntimeDependency::Path)
         .map_err(|error| {
@@ -117,6 +105,18 @@ fn runtime_dependency(
                 args.out.display()
             )
         })
+}
+
+/// Ok when `path`, given as `--runtime-path`, is a crate.
+pub(super) fn check_runtime_crate(path: &Path) -> Result<(), String> {
+    if path.join("Cargo.toml").is_file() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`--runtime-path {}` is not a crate: it has no Cargo.toml",
+            path.display()
+        ))
+    }
 }
 
 fn report_differences(
@@ -131,13 +131,7 @@ fn report_differences(
         "error: the crates in `{}` are not what `nubesc build` generates:\n",
         out.display()
     );
-    for (path, difference) in differences {
-        let what = match difference {
-            Difference::Missing => "missing",
-            Difference::Changed => "differs",
-        };
-        text.push_str(&format!("  {what}: {}\n", path.display()));
-    }
+    text.push_str(&output::describe(differences));
     text.push_str("help: run the same command without `--check` to regenerate them\n");
     write_or_fail(io.stderr, &text, EXIT_DIAGNOSTICS)
 }

@@ -17,6 +17,15 @@ impl RuntimeDependency {
     pub fn this_version() -> Self {
         RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_string())
     }
+
+    /// Where the dependency comes from, as the keys of a Cargo dependency table:
+    /// `version = "0.1.0"` or `path = "../runtime"`.
+    pub fn toml_source(&self) -> String {
+        match self {
+            RuntimeDependency::Version(version) => format!("version = \"{version}\""),
+            RuntimeDependency::Path(path) => format!("path = \"{}\"", toml_escape(path)),
+        }
+    }
 }
 
 /// The manifest of the `part` crate (`model`, `handlers` or `client`) of `app`.
@@ -26,10 +35,7 @@ pub fn cargo_toml(app: &str, part: &str, runtime: &RuntimeDependency) -> String 
         "handlers" => ("handlers and Lambda entry point", Some("lambda-handler")),
         _ => ("typed client", Some("lambda-client")),
     };
-    let source = match runtime {
-        RuntimeDependency::Version(version) => format!("version = \"{version}\""),
-        RuntimeDependency::Path(path) => format!("path = \"{}\"", toml_escape(path)),
-    };
+    let source = runtime.toml_source();
     let features = feature
         .map(|feature| format!(", features = [\"{feature}\"]"))
         .unwrap_or_default();

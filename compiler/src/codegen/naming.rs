@@ -176,6 +176,17 @@ pub fn crate_ident(app: &str, part: &str) -> Ident {
     Ident::new(&package(app, part).replace('-', "_"), Span::call_site())
 }
 
+/// The default application name of the schema at `path`: [`app_name`] of its file name
+/// without the extension.
+pub fn app_name_of(path: &std::path::Path) -> String {
+    app_name(
+        &path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )
+}
+
 /// A valid application name (a Cargo package name prefix) derived from a file stem:
 /// lowercase letters, digits and `-`, starting with a letter.
 pub fn app_name(stem: &str) -> String {

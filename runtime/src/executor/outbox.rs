@@ -136,12 +136,7 @@ impl Rounds {
     /// The partitions of the next round (indices of [`read_partitions`]) at `now_ms`.
     pub(crate) fn take(&self, shards: usize, now_ms: u64, full_every_ms: u64) -> BTreeSet<usize> {
         let all = read_partitions(shards);
-        let mut round = std::mem::take(
-            &mut *self
-                .hot
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let mut round = self.take_marked(shards);
         let last_full = self.last_full_ms.load(Ordering::Relaxed);
         if now_ms.saturating_sub(last_full) >= full_every_ms
             && self
@@ -151,7 +146,6 @@ impl Rounds {
         {
             return all.collect();
         }
-        round.retain(|shard| all.contains(shard));
         let count = all.end() + 1;
         round.insert(self.next.fetch_add(1, Ordering::Relaxed) % count);
         round

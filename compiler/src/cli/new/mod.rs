@@ -49,14 +49,11 @@ pub(super) fn run(args: &NewArgs, io: &mut Io<'_>) -> i32 {
         return write_or_fail(io.stderr, &text, EXIT_USAGE);
     }
     let runtime_path = args.runtime_path.as_ref().map(|path| io.base.join(path));
-    if let Some(path) = &runtime_path {
-        if !path.join("Cargo.toml").is_file() {
-            let text = format!(
-                "error: `--runtime-path {}` is not a crate: it has no Cargo.toml\n",
-                path.display()
-            );
-            return write_or_fail(io.stderr, &text, EXIT_USAGE);
-        }
+    if let Some(Err(message)) = runtime_path
+        .as_deref()
+        .map(super::build::check_runtime_crate)
+    {
+        return write_or_fail(io.stderr, &format!("error: {message}\n"), EXIT_USAGE);
     }
     if let Err(error) = std::fs::create_dir_all(&root) {
         let text = format!("error: cannot create `{}`: {error}\n", shown.display());

@@ -13,15 +13,7 @@ pub fn schema(app: &str) -> String {
 
 /// The other hand-written files, by path in the workspace.
 pub fn files(app: &str, runtime: &RuntimeDependency) -> Vec<(PathBuf, String)> {
-    let runtime = match runtime {
-        RuntimeDependency::Version(version) => format!("version = \"{version}\""),
-        RuntimeDependency::Path(path) => {
-            format!(
-                "path = \"{}\"",
-                path.replace('\\', "\\\\").replace('"', "\\\"")
-            )
-        }
-    };
+    let runtime = runtime.toml_source();
     [
         ("Cargo.toml", WORKSPACE),
         (".gitignore", "/target\n"),
