@@ -14,6 +14,8 @@
 pub mod config;
 pub mod error;
 mod executor;
+#[cfg(any(feature = "http-server", feature = "http-client"))]
+pub mod http;
 pub mod invocation;
 pub mod lambda;
 pub mod layout;

@@ -1,6 +1,6 @@
 //! Transports: how a client's [`Request`] reaches the handlers. In process (the handlers
-//! run in the client's process, on an embedded store) or over AWS Lambda
-//! (`lambda-client` feature). A logical call keeps its invocation id on every retry, so a
+//! run in the client's process, on an embedded store), over AWS Lambda (`lambda-client`
+//! feature) or over HTTP (`http-client` feature). A logical call keeps its invocation id on every retry, so a
 //! retry after a timeout is answered from the result record instead of running twice.
 
 use std::time::Duration;

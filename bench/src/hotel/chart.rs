@@ -482,6 +482,7 @@ mod tests {
             implementation,
             measured: Measured {
                 latencies,
+                by_task: Default::default(),
                 calls: 6,
                 refused: 0,
                 first_refusal: None,

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use crate::BoxError;
 
 /// The cities, with where their hotels are.
-const CITIES: [(&str, f64, f64); 5] = [
+pub const CITIES: [(&str, f64, f64); 5] = [
     ("Lisbon", 38.72, -9.14),
     ("Porto", 41.15, -8.61),
     ("Madrid", 40.42, -3.70),
@@ -25,7 +25,7 @@ const CITIES: [(&str, f64, f64); 5] = [
 const FIRST_NIGHT: i64 = 20_454;
 
 /// How many rooms are filled at once while seeding.
-const ROOMS_AT_ONCE: usize = 16;
+pub const ROOMS_AT_ONCE: usize = 16;
 
 /// How many of each object the dataset holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,65 @@ pub fn night(n: i64) -> hotel_model::Date {
         .expect("the nights of the benchmark lie well inside jiff's range of dates")
 }
 
+/// The `n`-th seeded user.
+pub fn user_init(n: usize) -> user::Init {
+    user::Init {
+        email: format!("user{n}@example.com"),
+        first_name: format!("First{n}"),
+        last_name: format!("Last{n}"),
+        password: password(n),
+    }
+}
+
+/// The city `name`.
+pub fn city_init(name: &str) -> city::Init {
+    city::Init {
+        name: name.into(),
+        country: "Europe".into(),
+    }
+}
+
+/// The `h`-th hotel of the city `name`, whose hotels are around `(lat, lon)`.
+pub fn hotel_init(name: &str, lat: f64, lon: f64, h: usize) -> hotel::Init {
+    hotel::Init {
+        name: format!("{name} hotel {h}"),
+        rate: 1.0 + (h % 9) as f64 * 0.5,
+        location: GeoPoint {
+            lat: lat + 0.001 * (h % 50) as f64,
+            lon: lon + 0.001 * (h / 50) as f64,
+        },
+        city: name.into(),
+    }
+}
+
+/// The `number`-th room of `hotel`.
+pub fn room_init(hotel: &hotel::Id, number: usize) -> room::Init {
+    room::Init {
+        number: 100 + number as i64,
+        price: 8_000 + 500 * (number % 10) as i64,
+        hotel: hotel.clone(),
+    }
+}
+
+/// The guests of each room's seeded stays, room by room in the order of
+/// [`Dataset::rooms`]: indexes into [`Dataset::users`], drawn with `seed`.
+pub fn guests(sizes: Sizes, rooms: usize, users: usize, seed: u64) -> Vec<Vec<usize>> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..rooms)
+        .map(|_| {
+            (0..sizes.reservations_per_room)
+                .map(|_| rng.usize(..users))
+                .collect()
+        })
+        .collect()
+}
+
+/// The nights of a room's `k`-th seeded stay: two nights every third night from the first.
+pub fn stay(k: usize) -> (hotel_model::Date, hotel_model::Date) {
+    let first = 3 * k as i64;
+    (night(first), night(first + 2))
+}
+
 /// What seeding took.
 #[derive(Debug, Clone, Copy)]
 pub struct Seeded {
@@ -120,41 +179,20 @@ pub async fn seed(
     )?);
     let mut data = Dataset::default();
     for n in 0..sizes.users {
-        let init = user::Init {
-            email: format!("user{n}@example.com"),
-            first_name: format!("First{n}"),
-            last_name: format!("Last{n}"),
-            password: password(n),
-        };
-        data.users.push(client.users().create(init).await?.id.0);
+        data.users
+            .push(client.users().create(user_init(n)).await?.id.0);
         progress.inc(1);
     }
     for (name, lat, lon) in CITIES.iter().take(sizes.cities) {
-        let init = city::Init {
-            name: (*name).into(),
-            country: "Europe".into(),
-        };
-        client.cities().create(init).await?;
+        client.cities().create(city_init(name)).await?;
         data.cities.push((*name).into());
         progress.inc(1);
         for h in 0..sizes.hotels_per_city {
-            let init = hotel::Init {
-                name: format!("{name} hotel {h}"),
-                rate: 1.0 + (h % 9) as f64 * 0.5,
-                location: GeoPoint {
-                    lat: lat + 0.001 * (h % 50) as f64,
-                    lon: lon + 0.001 * (h / 50) as f64,
-                },
-                city: (*name).into(),
-            };
+            let init = hotel_init(name, *lat, *lon, h);
             let hotel = client.hotels().create(init).await?.id;
             progress.inc(1);
             for number in 0..sizes.rooms_per_hotel {
-                let init = room::Init {
-                    number: 100 + number as i64,
-                    price: 8_000 + 500 * (number % 10) as i64,
-                    hotel: hotel.clone(),
-                };
+                let init = room_init(&hotel, number);
                 data.rooms.push(client.rooms().create(init).await?.id.0);
                 progress.inc(1);
             }
@@ -162,14 +200,13 @@ pub async fn seed(
         }
     }
     let users = Arc::new(data.users.clone());
-    let mut rng = fastrand::Rng::with_seed(seed);
-    for rooms in data.rooms.chunks(ROOMS_AT_ONCE) {
+    let all_guests = guests(sizes, data.rooms.len(), users.len(), seed);
+    let rooms: Vec<_> = data.rooms.iter().zip(all_guests).collect();
+    for rooms in rooms.chunks(ROOMS_AT_ONCE) {
         let mut filling = JoinSet::new();
-        for room in rooms {
-            let guests: Vec<usize> = (0..sizes.reservations_per_room)
-                .map(|_| rng.usize(..users.len()))
-                .collect();
-            let (client, users, room) = (client.clone(), users.clone(), room.clone());
+        for (room, guests) in rooms {
+            let (client, users) = (client.clone(), users.clone());
+            let (room, guests) = ((*room).clone(), guests.clone());
             filling.spawn(async move { fill(&client, &room, &users, &guests).await });
         }
         while let Some(filled) = filling.join_next().await {
@@ -185,7 +222,7 @@ pub async fn seed(
     Ok((data, seeded))
 }
 
-/// Books `room` for two nights every third night from the first, one stay per guest.
+/// Books `room` for each [`stay`], one stay per guest.
 async fn fill(
     client: &Client,
     room: &str,
@@ -193,10 +230,10 @@ async fn fill(
     guests: &[usize],
 ) -> Result<(), BoxError> {
     for (k, guest) in guests.iter().enumerate() {
-        let first = 3 * k as i64;
+        let (check_in, check_out) = stay(k);
         client
             .room(room)
-            .reserve(users[*guest].as_str(), night(first), night(first + 2))
+            .reserve(users[*guest].as_str(), check_in, check_out)
             .await
             .map_err(|error| format!("seeding a reservation of room {room}: {error}"))?;
     }

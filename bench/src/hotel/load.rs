@@ -2,6 +2,7 @@
 //! when it was due, so queueing shows — no coordinated omission), and closed loop with a
 //! number of workers for the most calls per second. A warm-up is run and left out.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use nubes_runtime::Store;
 use tokio::task::JoinSet;
 
 use super::tasks::{Answer, Tasks};
-use super::workload::{Mix, Workload};
+use super::workload::{Mix, Task, Workload};
 use crate::BoxError;
 
 /// How long a call may take at most, in µs, as the histograms record it.
@@ -21,6 +22,8 @@ const LONGEST_US: u64 = 600_000_000;
 pub struct Measured {
     /// Latencies of the calls after the warm-up, in µs.
     pub latencies: Histogram<u64>,
+    /// The same latencies by task.
+    pub by_task: BTreeMap<Task, Histogram<u64>>,
     /// Calls answered after the warm-up, refusals included.
     pub calls: u64,
     /// Of those, refused.
@@ -46,7 +49,8 @@ pub struct Measured {
 impl Measured {
     fn new() -> Result<Measured, BoxError> {
         Ok(Measured {
-            latencies: Histogram::new_with_bounds(1, LONGEST_US, 3)?,
+            latencies: histogram()?,
+            by_task: BTreeMap::new(),
             calls: 0,
             refused: 0,
             first_refusal: None,
@@ -79,6 +83,12 @@ impl Measured {
         counter as f64 / self.all_calls.max(1) as f64
     }
 
+    /// The latency of `task`'s calls at `quantile` (0–1), in ms; `None` when none ran.
+    pub fn task_ms(&self, task: Task, quantile: f64) -> Option<f64> {
+        let latencies = self.by_task.get(&task)?;
+        Some(latencies.value_at_quantile(quantile) as f64 / 1_000.0)
+    }
+
     fn record(&mut self, measured: bool, done: Done) {
         self.all_calls += 1;
         if !measured {
@@ -96,6 +106,14 @@ impl Measured {
                 let us = (latency.as_micros() as u64).clamp(1, LONGEST_US);
                 // In bounds by the clamp: recording cannot fail.
                 let _ = self.latencies.record(us);
+                if let Ok(latencies) = match self.by_task.entry(done.task) {
+                    std::collections::btree_map::Entry::Occupied(entry) => Ok(entry.into_mut()),
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        histogram().map(|new| entry.insert(new))
+                    }
+                } {
+                    let _ = latencies.record(us);
+                }
             }
             Err(error) => {
                 self.errors += 1;
@@ -105,8 +123,14 @@ impl Measured {
     }
 }
 
-/// One answered call: when it was due, started running and was answered.
+/// An empty histogram of latencies in µs.
+fn histogram() -> Result<Histogram<u64>, BoxError> {
+    Ok(Histogram::new_with_bounds(1, LONGEST_US, 3)?)
+}
+
+/// One answered call: its task, when it was due, started running and was answered.
 struct Done {
+    task: Task,
     due: Instant,
     started: Instant,
     finished: Instant,
@@ -142,16 +166,28 @@ pub async fn run(
     store: &Arc<dyn Store>,
 ) -> Result<Measured, BoxError> {
     let before = store.stats().snapshot();
-    let mut measured = match load {
-        Load::Open { rate } => {
-            open_loop(tasks, workload, mix, rate, warmup, duration, seed).await?
-        }
-        Load::Closed { workers } => {
-            closed_loop(tasks, workload, mix, workers, warmup, duration, seed).await?
-        }
-    };
+    let mut measured = drive(tasks, workload, mix, load, warmup, duration, seed).await?;
     measured.stats = store.stats().snapshot() - before;
     Ok(measured)
+}
+
+/// Runs `mix` on `tasks` as [`run`] does, for implementations whose store is out of
+/// reach (in another process): the store's counters are left at zero.
+pub async fn drive(
+    tasks: Arc<dyn Tasks>,
+    workload: Arc<Workload>,
+    mix: &Mix,
+    load: Load,
+    warmup: Duration,
+    duration: Duration,
+    seed: u64,
+) -> Result<Measured, BoxError> {
+    match load {
+        Load::Open { rate } => open_loop(tasks, workload, mix, rate, warmup, duration, seed).await,
+        Load::Closed { workers } => {
+            closed_loop(tasks, workload, mix, workers, warmup, duration, seed).await
+        }
+    }
 }
 
 async fn open_loop(
@@ -176,7 +212,8 @@ async fn open_loop(
         let mut rng = fastrand::Rng::with_seed(seed);
         for n in 0..calls {
             let due = start + Duration::from_secs_f64(n as f64 / rate);
-            let call = workload.call(mix.pick(&mut rng), &mut rng);
+            let task = mix.pick(&mut rng);
+            let call = workload.call(task, &mut rng);
             let now = Instant::now();
             if due > now {
                 std::thread::sleep(due - now);
@@ -186,6 +223,7 @@ async fn open_loop(
                 let started = Instant::now();
                 let outcome = tasks.run(&call).await;
                 let done = Done {
+                    task,
                     due,
                     started,
                     finished: Instant::now(),
@@ -236,9 +274,11 @@ async fn closed_loop(
                 if sent >= end {
                     return;
                 }
-                let call = workload.call(mix.pick(&mut rng), &mut rng);
+                let task = mix.pick(&mut rng);
+                let call = workload.call(task, &mut rng);
                 let outcome = tasks.run(&call).await;
                 let done = Done {
+                    task,
                     due: sent,
                     started: sent,
                     finished: Instant::now(),

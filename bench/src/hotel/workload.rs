@@ -107,6 +107,18 @@ impl Mix {
         self.0[self.0.len() - 1].0
     }
 
+    /// The part of the calls that are of `task` (0–1).
+    pub fn share(&self, task: Task) -> f64 {
+        let total: f64 = self.0.iter().map(|(_, weight)| weight).sum();
+        let of_task: f64 = self
+            .0
+            .iter()
+            .filter(|(t, _)| *t == task)
+            .map(|(_, weight)| weight)
+            .sum();
+        of_task / total
+    }
+
     /// The tasks of the mix.
     pub fn tasks(&self) -> impl Iterator<Item = Task> + '_ {
         self.0.iter().map(|(task, _)| *task)
@@ -275,6 +287,8 @@ mod tests {
             .filter(|_| mix.pick(&mut rng) == Task::Reserve)
             .count();
         assert!((2_800..3_200).contains(&reserves), "{reserves}");
+        assert_eq!(mix.share(Task::Reserve), 0.75);
+        assert_eq!(mix.share(Task::Register), 0.0);
         assert!("reserve=0".parse::<Mix>().is_err());
         let unknown = "fly=1".parse::<Mix>().expect_err("no task `fly`");
         assert!(unknown.contains("login"), "{unknown}");
