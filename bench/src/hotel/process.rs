@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use crate::BoxError;
 
-/// What a set of processes used: CPU time (user and system) and bytes they caused to be
-/// written to storage (`write_bytes` of `/proc/<pid>/io`: file writes that reached the
-/// page cache count once they are flushed, whoever flushes them; `fsync`s do not add).
+/// What a set of processes used: CPU time (user and system) and the bytes they sent
+/// towards storage (`write_bytes` of `/proc/<pid>/io`). Linux counts a write when it
+/// dirties a page of the page cache, charged to the writer, a whole page at a time: a
+/// page written again while still dirty counts once, and again once it has been flushed
+/// (so after an `fsync`, the next append to a log's last page counts a page more).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Usage {
     /// CPU time, user and system.

@@ -5,8 +5,10 @@
 //! 127.0.0.1 with a data directory of its own and kills it when dropped;
 //! [`spawn_endpoint`] serves the objects in this process; [`RestateServer::register`]
 //! makes the server invoke them; [`RestateTasks`] answers [`Call`]s through the ingress,
-//! each call with an idempotency key of its own, so a call retried after a lost
-//! connection runs once.
+//! each changing call with an idempotency key of its own, so a call retried after a lost
+//! connection runs once (reads go without one: a repeated read changes nothing, and a
+//! key would make Restate keep every read's answer for a day, where nubes writes nothing
+//! for a read).
 //!
 //! Durability: the server keeps invocations, journals and state in its log (Bifrost, a
 //! replicated loglet with one copy, stored by the node's log-server in RocksDB); the
@@ -470,7 +472,7 @@ impl RestateTasks {
         init: &impl Serialize,
     ) -> Result<(), BoxError> {
         match self
-            .invoke(object, key, handler, Some(serde_json::to_vec(init)?))
+            .invoke(object, key, handler, Some(serde_json::to_vec(init)?), true)
             .await?
         {
             Ok(_) => Ok(()),
@@ -479,17 +481,19 @@ impl RestateTasks {
     }
 
     /// Invokes `handler` of the object `object` keyed `key`, with `body` as its JSON
-    /// input (none for handlers without one), under a fresh idempotency key: the answer's
-    /// body, or the refusal's name, or an error for anything else.
+    /// input (none for handlers without one), under a fresh idempotency key when the
+    /// handler `changes` state: the answer's body, or the refusal's name, or an error for
+    /// anything else.
     async fn invoke(
         &self,
         object: &str,
         key: &str,
         handler: &str,
         body: Option<Vec<u8>>,
+        changes: bool,
     ) -> Result<Result<Bytes, String>, BoxError> {
         let url = format!("{}/{object}/{}/{handler}", self.ingress, path_segment(key));
-        let idempotency_key = uuid::Uuid::now_v7().to_string();
+        let idempotency_key = changes.then(|| uuid::Uuid::now_v7().to_string());
         let mut attempt = 1;
         let (status, answer) = loop {
             let sent = send(
@@ -497,7 +501,7 @@ impl RestateTasks {
                 Method::POST,
                 &url,
                 body.clone(),
-                Some(&idempotency_key),
+                idempotency_key.as_deref(),
             )
             .await;
             match sent {
@@ -534,8 +538,9 @@ impl RestateTasks {
         }
     }
 
-    /// Invokes a handler and reads its JSON answer; a refusal is an [`Answer::Refused`].
-    async fn call<T: DeserializeOwned>(
+    /// Invokes a shared (read-only) handler and reads its JSON answer; a refusal is an
+    /// [`Answer::Refused`].
+    async fn read<T: DeserializeOwned>(
         &self,
         object: &str,
         key: &str,
@@ -543,10 +548,12 @@ impl RestateTasks {
         body: Option<Vec<u8>>,
         answer: impl FnOnce(T) -> Answer,
     ) -> Result<Answer, BoxError> {
-        Ok(match self.invoke(object, key, handler, body).await? {
-            Ok(bytes) => answer(serde_json::from_slice(&bytes)?),
-            Err(refusal) => Answer::Refused(refusal),
-        })
+        Ok(
+            match self.invoke(object, key, handler, body, false).await? {
+                Ok(bytes) => answer(serde_json::from_slice(&bytes)?),
+                Err(refusal) => Answer::Refused(refusal),
+            },
+        )
     }
 
     /// Invokes a handler that answers nothing.
@@ -558,7 +565,7 @@ impl RestateTasks {
         body: Option<Vec<u8>>,
         done: Answer,
     ) -> Result<Answer, BoxError> {
-        Ok(match self.invoke(object, key, handler, body).await? {
+        Ok(match self.invoke(object, key, handler, body, true).await? {
             Ok(_) => done,
             Err(refusal) => Answer::Refused(refusal),
         })
@@ -711,14 +718,15 @@ impl Tasks for RestateTasks {
                     check_out: check_out.clone(),
                 };
                 let body = Some(serde_json::to_vec(&request)?);
-                self.call(
-                    "Room",
-                    room,
-                    "reserve",
-                    body,
-                    |_: hotel_restate::Reserved| Answer::Reserved,
+                Ok(
+                    match self.invoke("Room", room, "reserve", body, true).await? {
+                        Ok(bytes) => {
+                            let _: hotel_restate::Reserved = serde_json::from_slice(&bytes)?;
+                            Answer::Reserved
+                        }
+                        Err(refusal) => Answer::Refused(refusal),
+                    },
                 )
-                .await
             }
             Call::RecommendByLocation { city, point, count } => {
                 let query = hotel_restate::LocationQuery {
@@ -729,12 +737,12 @@ impl Tasks for RestateTasks {
                     count: *count,
                 };
                 let body = Some(serde_json::to_vec(&query)?);
-                self.call("City", city, "recommendByLocation", body, hotel_ids)
+                self.read("City", city, "recommendByLocation", body, hotel_ids)
                     .await
             }
             Call::RecommendByRate { city, count } => {
                 let body = Some(serde_json::to_vec(&hotel_restate::Count { count: *count })?);
-                self.call("City", city, "recommendByRate", body, hotel_ids)
+                self.read("City", city, "recommendByRate", body, hotel_ids)
                     .await
             }
             Call::Login { email, password } => {
@@ -742,11 +750,11 @@ impl Tasks for RestateTasks {
                     password: password.clone(),
                 };
                 let body = Some(serde_json::to_vec(&login)?);
-                self.call("User", email, "login", body, Answer::Bool).await
+                self.read("User", email, "login", body, Answer::Bool).await
             }
-            Call::GetHotels { city } => self.call("City", city, "getHotels", None, hotel_ids).await,
+            Call::GetHotels { city } => self.read("City", city, "getHotels", None, hotel_ids).await,
             Call::GetUserReservations { email } => {
-                self.call(
+                self.read(
                     "User",
                     email,
                     "getReservations",

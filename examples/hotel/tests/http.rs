@@ -235,8 +235,72 @@ async fn what_is_not_a_request_gets_a_status_that_says_why() {
     server.stop().await;
 }
 
+/// A one-connection stand-in for a failing server or proxy: it reads the request
+/// and then answers `response`, or holds the connection open without answering when
+/// `response` is `None`.
+async fn stand_in(response: Option<&'static str>) -> (String, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+    let task = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("a connection");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if stream.read(&mut byte).await.expect("read") == 0 {
+                return;
+            }
+            head.push(byte[0]);
+        }
+        // The body too: a socket closed with unread data is reset, and the reply lost.
+        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|length| length.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; length];
+        stream.read_exact(&mut body).await.expect("the body");
+        match response {
+            Some(response) => stream.write_all(response.as_bytes()).await.expect("sent"),
+            None => {
+                // Held open until the client gives up and closes it.
+                let _ = stream.read(&mut byte).await;
+            }
+        }
+    });
+    (url, task)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_that_is_not_there_is_unavailable_and_retried() {
+async fn a_failing_server_is_unavailable_and_one_that_is_silent_times_out() {
+    let request = Request::new("User", "ana@example.com", Call::Get);
+    let (url, failing) = stand_in(Some(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 8\r\nConnection: close\r\n\r\nbusy now",
+    ))
+    .await;
+    let answered = HttpTransport::new(&url)
+        .expect("an http URL")
+        .send(&request)
+        .await;
+    match answered {
+        Err(Error::Unavailable { message }) => assert!(message.contains("busy now"), "{message}"),
+        other => panic!("a 503 is retryable: {other:?}"),
+    }
+    failing.await.expect("the stand-in ended");
+
+    let (url, silent) = stand_in(None).await;
+    let transport = HttpTransport::new(&url)
+        .expect("an http URL")
+        .timeout(std::time::Duration::from_millis(200));
+    match transport.send(&request).await {
+        Err(Error::Unavailable { message }) => assert!(message.contains("no reply"), "{message}"),
+        other => panic!("a request without a reply times out: {other:?}"),
+    }
+    silent.await.expect("the stand-in ended");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_is_not_there_is_unavailable() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = listener.local_addr().expect("a bound address");
     drop(listener);

@@ -109,7 +109,8 @@ impl Transport for HttpTransport {
                     })?;
                 reply.into()
             }
-            // The server could not take the call now; nothing it refused was applied.
+            // The server or a proxy before it failed, maybe after the call committed: a
+            // retry with the same invocation id runs it at most once.
             status if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
                 Err(self.unavailable(format!("{status}: {}", text())))
             }

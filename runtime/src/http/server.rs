@@ -5,12 +5,13 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
@@ -19,6 +20,16 @@ use crate::request::Reply;
 use crate::transport::{InProcess, Transport};
 
 type Response = hyper::Response<Full<Bytes>>;
+
+/// How long a client may take to send a request's head before its connection is closed.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a stopping server waits for the requests in flight before it returns.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// The pause after a connection could not be accepted (out of file descriptors, say),
+/// so that the loop does not spin on an error that lasts.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
 
 /// An application's handlers served over HTTP (see [`crate::http`] for the protocol).
 #[derive(Clone)]
@@ -34,7 +45,9 @@ impl HttpServer {
     }
 
     /// Accepts connections on `listener` until `shutdown` completes, then stops accepting
-    /// and returns once the requests in flight are answered.
+    /// and returns once the requests in flight are answered (or after 30 s, leaving the
+    /// rest to be dropped with the Tokio runtime). A client that takes over 30 s to send
+    /// a request's head is disconnected.
     pub async fn run(
         self,
         listener: TcpListener,
@@ -50,6 +63,7 @@ impl HttpServer {
                     // open files) is that client's problem, not the server's.
                     Err(error) => {
                         tracing::warn!(%error, "a connection could not be accepted");
+                        tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
                         continue;
                     }
                 },
@@ -65,6 +79,8 @@ impl HttpServer {
                 async move { Ok::<_, Infallible>(server.answer(request).await) }
             });
             let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service);
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
@@ -73,7 +89,12 @@ impl HttpServer {
                 }
             });
         }
-        graceful.shutdown().await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?} are dropped");
+        }
         Ok(())
     }
 

@@ -113,8 +113,14 @@ async fn shutdown_signal() {
             }
         }
     };
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            eprintln!("hotel-http: Ctrl-C cannot be caught ({error}); stop it with SIGTERM");
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        () = interrupt => {}
         () = terminate => {}
     }
 }
